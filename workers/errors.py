@@ -1,0 +1,66 @@
+"""Failure codes and the exception tree.
+
+Every failure a job can end in has a FailureCode. A code knows whether trying again
+can help (a store that was unreachable) or not (a corrupt file stays corrupt), so the
+drivers decide retries from the code alone.
+
+    DeloError                  base: carries .code and a one-line message
+    ├── InputError             the source itself is bad: never retried
+    ├── LimitError             the source is over a configured limit: never retried
+    ├── OcrError               tesseract/poppler failed or timed out on a page
+    └── ConfigError            the machine lacks a binary or a language model
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class FailureCode(str, Enum):
+    EMPTY_FILE = "EMPTY_FILE"
+    UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
+    CORRUPT_FILE = "CORRUPT_FILE"
+    PDF_ENCRYPTED = "PDF_ENCRYPTED"
+    NO_TEXT = "NO_TEXT"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    TOO_MANY_PAGES = "TOO_MANY_PAGES"
+    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    RENDER_TIMEOUT = "RENDER_TIMEOUT"
+    OCR_TIMEOUT = "OCR_TIMEOUT"
+    OCR_FAILED = "OCR_FAILED"
+    TOOL_MISSING = "TOOL_MISSING"
+    NOT_FOUND = "NOT_FOUND"
+
+    @property
+    def retryable(self) -> bool:
+        # A timeout may pass on a less loaded machine; everything about the input
+        # itself will fail the same way again.
+        return self in {FailureCode.RENDER_TIMEOUT, FailureCode.OCR_TIMEOUT, FailureCode.OCR_FAILED}
+
+
+class DeloError(Exception):
+    code: FailureCode
+
+    def __init__(self, code: FailureCode, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.code.value}: {self.message}"
+
+
+class InputError(DeloError):
+    pass
+
+
+class LimitError(DeloError):
+    pass
+
+
+class OcrError(DeloError):
+    pass
+
+
+class ConfigError(DeloError):
+    pass

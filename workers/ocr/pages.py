@@ -1,0 +1,151 @@
+"""A source file as a sequence of page images, produced one at a time.
+
+PDF pages are rendered by poppler (pdf2image → pdftoppm) one page per call into a
+temporary folder, so a 500-page PDF never sits in memory; image frames (multi-frame
+TIFF) are read one at a time by Pillow. Every limit is checked before pixels are
+decoded: page count, and pixels per page (a 30000×30000 header is a decompression bomb).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pdf2image import convert_from_path
+from pdf2image.exceptions import PDFPopplerTimeoutError
+from PIL import Image, ImageOps, ImageSequence
+
+from workers.config import Settings
+from workers.errors import ConfigError, FailureCode, InputError, LimitError
+
+# We enforce our own pixel limit before decoding; Pillow's warning would only be noise.
+Image.MAX_IMAGE_PIXELS = None
+
+
+@dataclass
+class Page:
+    number: int
+    gray: np.ndarray           # 8-bit greyscale pixels
+    dpi: int
+    file: Path | None          # a file tesseract can read as it is, if there is one
+
+
+def count_pages(path: Path, kind: str, settings: Settings) -> int:
+    if kind == "pdf":
+        return len(_pdf_page_sizes(path, settings))
+    with _open_image(path) as im:
+        return getattr(im, "n_frames", 1)
+
+
+def iter_pages(path: Path, kind: str, settings: Settings) -> Iterator[Page]:
+    if kind == "pdf":
+        yield from _pdf_pages(path, settings)
+    else:
+        yield from _image_pages(path, kind, settings)
+
+
+# --- PDF -------------------------------------------------------------------------
+
+_SIZE = re.compile(r"^Page\s+(\d+)\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts", re.M)
+
+
+def _pdfinfo(path: Path, settings: Settings, *extra: str) -> str:
+    try:
+        proc = subprocess.run(["pdfinfo", *extra, str(path)], capture_output=True, text=True,
+                              timeout=settings.render_timeout_seconds)
+    except FileNotFoundError as exc:
+        raise ConfigError(FailureCode.TOOL_MISSING, "pdfinfo is not installed (apt-get install poppler-utils)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(FailureCode.RENDER_TIMEOUT, f"pdfinfo took longer than {settings.render_timeout_seconds} s") from exc
+    err = proc.stderr.strip()
+    if "Incorrect password" in err or "encrypted" in err.lower():
+        raise InputError(FailureCode.PDF_ENCRYPTED, f"{path.name} is encrypted and needs a password to open")
+    if proc.returncode != 0 or "Pages:" not in proc.stdout:
+        detail = err.splitlines()[-1] if err else "pdfinfo could not read it"
+        raise InputError(FailureCode.CORRUPT_FILE, f"{path.name} is not a readable PDF ({detail})")
+    return proc.stdout
+
+
+def _pdf_page_sizes(path: Path, settings: Settings) -> list[tuple[float, float]]:
+    pages = int(re.search(r"^Pages:\s+(\d+)", _pdfinfo(path, settings), re.M).group(1))
+    if pages < 1:
+        raise InputError(FailureCode.CORRUPT_FILE, f"{path.name} has no pages")
+    if pages > settings.max_pages:
+        raise LimitError(FailureCode.TOO_MANY_PAGES, f"{path.name} has {pages} pages; the limit is {settings.max_pages}")
+    sizes = _SIZE.findall(_pdfinfo(path, settings, "-f", "1", "-l", str(pages)))
+    return [(float(w), float(h)) for _, w, h in sizes] or [(595.0, 842.0)] * pages
+
+
+def _pdf_pages(path: Path, settings: Settings) -> Iterator[Page]:
+    dpi = settings.pdf_dpi
+    sizes = _pdf_page_sizes(path, settings)
+    with tempfile.TemporaryDirectory(prefix="delo-render-") as tmp:
+        for number, (w_pt, h_pt) in enumerate(sizes, start=1):
+            pixels = (w_pt / 72 * dpi) * (h_pt / 72 * dpi)
+            _check_pixels(path, number, pixels, settings)
+            try:
+                rendered = convert_from_path(
+                    str(path), dpi=dpi, first_page=number, last_page=number, grayscale=True,
+                    output_folder=tmp, paths_only=True, timeout=settings.render_timeout_seconds,
+                )
+            except PDFPopplerTimeoutError as exc:
+                raise InputError(FailureCode.RENDER_TIMEOUT,
+                                 f"page {number} took longer than {settings.render_timeout_seconds} s to render") from exc
+            if not rendered:
+                raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} could not be rendered")
+            file = Path(rendered[0])
+            with Image.open(file) as im:
+                gray = np.asarray(im.convert("L"))
+            yield Page(number, gray, dpi, file)
+            file.unlink(missing_ok=True)
+
+
+# --- images ----------------------------------------------------------------------
+
+def _open_image(path: Path) -> Image.Image:
+    try:
+        return Image.open(path)
+    except Exception as exc:  # Pillow raises many types for a broken header
+        raise InputError(FailureCode.CORRUPT_FILE, f"{path.name} is not a readable image ({exc})") from exc
+
+
+def _image_pages(path: Path, kind: str, settings: Settings) -> Iterator[Page]:
+    with _open_image(path) as im:
+        frames = getattr(im, "n_frames", 1)
+        if frames > settings.max_pages:
+            raise LimitError(FailureCode.TOO_MANY_PAGES, f"{path.name} has {frames} frames; the limit is {settings.max_pages}")
+        for number, frame in enumerate(ImageSequence.Iterator(im), start=1):
+            _check_pixels(path, number, frame.width * frame.height, settings)
+            dpi = _dpi(frame, settings)
+            try:
+                turned = frame.getexif().get(0x0112, 1) not in (0, 1)
+                upright = ImageOps.exif_transpose(frame) if turned else frame
+                gray = np.asarray(upright.convert("L"))
+            except Exception as exc:
+                raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} cannot be decoded ({exc})") from exc
+            # A single-frame PNG/JPEG that needs no turning can go to tesseract as it is.
+            as_is = path if frames == 1 and kind in ("png", "jpeg") and not turned else None
+            yield Page(number, gray, dpi, as_is)
+
+
+def _dpi(frame: Image.Image, settings: Settings) -> int:
+    dpi = frame.info.get("dpi")
+    try:
+        value = int(round(float(dpi[0]))) if dpi else 0
+    except (TypeError, ValueError):
+        value = 0
+    # 72 and 96 are what software writes when nobody said: not a scanner's resolution.
+    return value if value >= 100 else settings.default_image_dpi
+
+
+def _check_pixels(path: Path, number: int, pixels: float, settings: Settings) -> None:
+    if pixels > settings.max_page_pixels:
+        raise LimitError(
+            FailureCode.IMAGE_TOO_LARGE,
+            f"page {number} of {path.name} is {pixels / 1e6:.0f} Mpx; the limit is {settings.max_page_pixels / 1e6:.0f} Mpx",
+        )

@@ -1,0 +1,105 @@
+"""The OCR stage: a source file in, the text of each page with its measurements out."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+
+from workers.config import Settings, get_settings
+from workers.errors import FailureCode, InputError, LimitError
+from workers.ocr import detect, pages, preprocess, tesseract
+
+
+@dataclass
+class PageResult:
+    number: int
+    text: str
+    confidence: float | None
+    dpi: int
+    width: int
+    height: int
+    skew_degrees: float
+    steps: tuple[str, ...]
+    seconds: float
+
+    def as_record_page(self) -> dict:
+        return {
+            "number": self.number, "text": self.text, "confidence": self.confidence, "dpi": self.dpi,
+            "width": self.width, "height": self.height, "skew_degrees": self.skew_degrees,
+        }
+
+
+@dataclass
+class OcrResult:
+    content_type: str
+    sha256: str
+    engine: str
+    languages: str
+    pages: list[PageResult] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\f".join(p.text for p in self.pages)
+
+    @property
+    def mean_confidence(self) -> float | None:
+        confs = [p.confidence for p in self.pages if p.confidence is not None]
+        return round(sum(confs) / len(confs), 2) if confs else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ocr_file(path: Path, settings: Settings | None = None,
+             on_page: Callable[[int, int], None] | None = None) -> OcrResult:
+    """OCR every page of `path`. `on_page(done, total)` is called after each page.
+
+    Raises a DeloError subclass with a FailureCode for anything wrong with the input.
+    """
+    settings = settings or get_settings()
+    path = Path(path)
+    size = path.stat().st_size
+    if size > settings.max_file_bytes:
+        raise LimitError(FailureCode.FILE_TOO_LARGE,
+                         f"{path.name} is {size / 2**20:.0f} MiB; the limit is {settings.max_file_bytes / 2**20:.0f} MiB")
+    kind, content_type = detect.sniff(path)
+    result = OcrResult(content_type, sha256_of(path), tesseract.version(), settings.ocr_languages)
+    total = pages.count_pages(path, kind, settings)
+    for page in pages.iter_pages(path, kind, settings):
+        result.pages.append(ocr_page(page, settings))
+        if on_page:
+            on_page(page.number, total)
+    if not any(p.text.strip() for p in result.pages):
+        raise InputError(FailureCode.NO_TEXT, f"no text found on any of the {len(result.pages)} page(s) of {path.name}")
+    return result
+
+
+def ocr_page(page: pages.Page, settings: Settings) -> PageResult:
+    started = time.perf_counter()
+    analysis, prepared = preprocess.prepare(page.gray)
+    height, width = page.gray.shape
+    with tempfile.TemporaryDirectory(prefix="delo-page-") as tmp:
+        if prepared is None and page.file is not None:
+            image = page.file
+        else:
+            # PGM: no compression, so writing it costs ~10 ms rather than PNG's ~300 ms.
+            image = Path(tmp) / f"page-{page.number}.pgm"
+            cv2.imwrite(str(image), page.gray if prepared is None else prepared)
+        found = tesseract.recognise(image, languages=settings.ocr_languages, dpi=page.dpi,
+                                    timeout=settings.page_timeout_seconds)
+    return PageResult(
+        number=page.number, text=found.text, confidence=found.confidence, dpi=page.dpi,
+        width=width, height=height, skew_degrees=analysis.skew_degrees, steps=analysis.steps,
+        seconds=round(time.perf_counter() - started, 3),
+    )
