@@ -1,0 +1,146 @@
+"""Archival references: where a document sits (archive, fond, opis, delo, sheets).
+
+Russian footers (`АП РФ. Ф. 39. Оп. 1. Д. 31. Л. 32.`, `Архив Президента Российской
+Федерации, Фонд N 45, Опись N 1, Дело 332, Лист N 47-48`, `// ЦАОДМ, ф. 3, оп. 52, д. 27,
+л. 18-32. Заверенная копия.`, `Ф. П. Оп. 1. Д. 37. Л. 14. Подлинник.`) and Latin citations
+(`APRF, F. 45, Op. 1, D. 332, ll. 47-48`, `AVPRF, f. 0100, op. 42, por. 19, pap. 288,
+ll. 28-31`), several to a string.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workers.records.translit import latin
+
+# canonical Russian abbreviation → (Latin abbreviation, ways texts name it)
+ARCHIVES: dict[str, tuple[str, list[str]]] = {
+    "АП РФ": ("APRF", ["Архив Президента Российской Федерации", "Архив Президента РФ", "АП РФ", "АПРФ", "AP RF", "APRF"]),
+    "РГАСПИ": ("RGASPI", ["Российский государственный архив социально-политической истории", "РГАСПИ", "RGASPI"]),
+    "АВП РФ": ("AVPRF", ["Архив внешней политики Российской Федерации", "АВП РФ", "АВПРФ", "AVP RF", "AVPRF"]),
+    "АВП СССР": ("AVP SSSR", ["Архив внешней политики СССР", "АВП СССР", "AVP SSSR"]),
+    "ГАРФ": ("GARF", ["Государственный архив Российской Федерации", "ГАРФ", "GARF"]),
+    "РГАНИ": ("RGANI", ["Российский государственный архив новейшей истории", "РГАНИ", "RGANI"]),
+    "ЦАМО": ("TsAMO", ["Центральный архив Министерства обороны", "ЦАМО РФ", "ЦАМО", "TsAMO RF", "TsAMO"]),
+    "ЦАОДМ": ("TsAODM", ["Центральный архив общественных движений Москвы", "ЦАОДМ", "TsAODM"]),
+    "РГВА": ("RGVA", ["Российский государственный военный архив", "РГВА", "RGVA"]),
+    "РГАЭ": ("RGAE", ["Российский государственный архив экономики", "РГАЭ", "RGAE"]),
+    "РГАЛИ": ("RGALI", ["Российский государственный архив литературы и искусства", "РГАЛИ", "RGALI"]),
+    "РГВИА": ("RGVIA", ["Российский государственный военно-исторический архив", "РГВИА", "RGVIA"]),
+    "РЦХИДНИ": ("RTsKhIDNI", ["РЦХИДНИ", "RTsKhIDNI"]),
+    "ЦХСД": ("TsKhSD", ["ЦХСД", "TsKhSD"]),
+    "ЦА ФСБ": ("TsA FSB", ["Центральный архив ФСБ", "ЦА ФСБ РФ", "ЦА ФСБ", "TsA FSB"]),
+    "ЦГАОР": ("TsGAOR", ["ЦГАОР СССР", "ЦГАОР", "TsGAOR"]),
+    "ЦГАНХ": ("TsGANKh", ["ЦГАНХ", "TsGANKh"]),
+    "АМИД КНР": ("AMFA PRC", ["Архив МИД КНР", "АМИД КНР", "AMFA PRC"]),
+}
+_ALIASES = sorted(((alias, canon) for canon, (_, names) in ARCHIVES.items() for alias in names),
+                  key=lambda a: len(a[0]), reverse=True)
+_ARCHIVE_RE = re.compile("|".join(
+    r"(?<![\w])" + re.escape(alias).replace(r"\ ", r"\s*") + r"(?![\w])" for alias, _ in _ALIASES
+), re.IGNORECASE)
+
+_NUM = r"(?:№\s*)?"
+_VALUE = r"([0-9]+[А-Яа-яA-Za-z]?(?:[-/][0-9А-Яа-яA-Za-z]+)?|[А-ЯA-Z]{1,2}-?[0-9]*(?=[.,;\s]|$))"
+_SHEET = r"\d+(?:\s*об\.?)?(?:\s*(?:-|–|—)\s*\d+(?:\s*об\.?)?)?"
+_SHEETS = rf"({_SHEET}(?:\s*,\s*{_SHEET})*)"
+_SEP = r"[\s,.;:]*"
+
+_FOND = re.compile(rf"(?<![\w])(?:Фонд|Ф\.|F\.|Fond|f\.)\s*{_NUM}{_VALUE}", re.IGNORECASE)
+_LEVELS = {
+    "opis": re.compile(rf"{_SEP}(?<![\w])(?:Опись|Оп\.?|Op\.?|Opis)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "porucheniye": re.compile(rf"{_SEP}(?<![\w])(?:пор\.|por\.|поручение)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "papka": re.compile(rf"{_SEP}(?<![\w])(?:пап\.|pap\.|папка|papka|п\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "delo": re.compile(rf"{_SEP}(?<![\w])(?:Дело|Д\.|D\.|Delo|d\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "tom": re.compile(rf"{_SEP}(?<![\w])(?:Том|Т\.|vol\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "sheets": re.compile(rf"{_SEP}(?<![\w])(?:Листы|Лист|Лл\.?|Л\.|ll\.|l\.|pp\.|p\.|Listy|List)\s*{_NUM}{_SHEETS}",
+                         re.IGNORECASE),
+}
+_ORDER = ["opis", "porucheniye", "papka", "delo", "tom", "sheets"]
+_NOTES = re.compile(
+    r"[\s.,;]*((?:(?:Подлинник|Заверенная\s+копия|Незаверенная\s+копия|Копия|Машинопись|Рукопись|Автограф"
+    r"|Отпуск|Черновик|Типографский\s+экземпляр|Ксерокопия)(?:\s+[а-яё]+)?\s*[.,;]?\s*)+)",
+    re.IGNORECASE,
+)
+
+
+def _clean_sheets(sheets: str) -> str:
+    sheets = re.sub(r"\s*[–—]\s*", "-", sheets.strip())
+    sheets = re.sub(r"\s*-\s*", "-", sheets)
+    return re.sub(r"(?<!\d)0+(?=\d)", "", sheets)  # ll. 0046-0048 → 46-48
+
+
+def find_references(text: str) -> list[dict]:
+    refs: list[dict] = []
+    seen: set[tuple] = set()
+    last_end = 0
+    for fond in _FOND.finditer(text):
+        if fond.start() < last_end:
+            continue
+        levels: dict[str, str] = {}
+        pos = fond.end()
+        for name in _ORDER:
+            m = _LEVELS[name].match(text, pos)
+            if m:
+                levels[name] = m.group(1)
+                pos = m.end()
+        if "opis" not in levels and "delo" not in levels:
+            continue  # `Ф.` alone is an initial or a page, not a fond
+        archive, start = _archive_before(text, fond.start(), last_end)
+        note = _NOTES.match(text, pos)
+        authenticity = re.sub(r"\s+", " ", note.group(1)).strip() if note else None
+        ref = {
+            "archive": archive,
+            "archive_latin": ARCHIVES[archive][0] if archive else None,
+            "fond": fond.group(1),
+            "opis": levels.get("opis"),
+            "delo": levels.get("delo"),
+            "sheets": _clean_sheets(levels["sheets"]) if "sheets" in levels else None,
+            "extra": {k: levels[k] for k in ("porucheniye", "papka", "tom") if k in levels},
+            "authenticity": authenticity,
+            "raw": re.sub(r"\s+", " ", text[start:pos]).strip(" ,;"),
+        }
+        last_end = pos
+        key = (ref["archive"], ref["fond"], ref["opis"], ref["delo"], ref["sheets"])
+        if key not in seen:
+            seen.add(key)
+            refs.append(ref)
+    return refs
+
+
+def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None, int]:
+    """The archive named just before a fond: on the same line, after the previous reference."""
+    line_start = text.rfind("\n", 0, fond_start) + 1
+    lo = max(line_start, floor, fond_start - 120)
+    window = text[lo:fond_start]
+    best = None
+    for m in _ARCHIVE_RE.finditer(window):
+        best = m  # the nearest one before the fond wins
+    if best is None:
+        return None, fond_start
+    canon = next(c for alias, c in _ALIASES if re.fullmatch(re.escape(alias).replace(r"\ ", r"\s*"), best.group(0), re.I))
+    return canon, lo + best.start()
+
+
+def citation(ref: dict | None) -> str | None:
+    """English-style citation: 'APRF, F. 45, Op. 1, D. 332, ll. 47-48'."""
+    if not ref:
+        return None
+    parts = [ref["archive_latin"]] if ref.get("archive_latin") else []
+    parts.append(f"F. {latin(ref['fond'])}")
+    if ref.get("opis"):
+        parts.append(f"Op. {latin(ref['opis'])}")
+    extra = ref.get("extra") or {}
+    if "porucheniye" in extra:
+        parts.append(f"Por. {extra['porucheniye']}")
+    if "papka" in extra:
+        parts.append(f"Pap. {extra['papka']}")
+    if ref.get("delo"):
+        parts.append(f"D. {latin(ref['delo'])}")
+    if "tom" in extra:
+        parts.append(f"Vol. {extra['tom']}")
+    if ref.get("sheets"):
+        sheets = ref["sheets"].replace("об.", "ob.").replace("об", "ob.")
+        plural = bool(re.search(r"[-,]", sheets))
+        parts.append(f"{'ll.' if plural else 'l.'} {sheets}")
+    return ", ".join(parts)

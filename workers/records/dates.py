@@ -1,0 +1,99 @@
+"""Dates in Russian archival texts: `26 октября 1949 г.`, `13.6.51`, `24.III.50`,
+`16.XII.1947`, `октябрь 1949 г.`, and year-less `от 21 февраля`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_MONTHS = {
+    "январ": 1, "янв": 1, "феврал": 2, "фев": 2, "февр": 2, "март": 3, "мар": 3, "апрел": 4, "апр": 4,
+    "ма": 5, "июн": 6, "июл": 7, "август": 8, "авг": 8, "сентябр": 9, "сен": 9, "сент": 9,
+    "октябр": 10, "окт": 10, "ноябр": 11, "ноя": 11, "нояб": 11, "декабр": 12, "дек": 12,
+}
+# full month words in any case form (genitive in dates, nominative/prepositional alone)
+_MONTH_WORD = (r"(?:январ[ьяюе]|феврал[ьяюе]|марта?|марте|апрел[ьяюе]|ма[йяюе]|июн[ьяюе]|июл[ьяюе]"
+               r"|августа?|августе|сентябр[ьяюе]|октябр[ьяюе]|ноябр[ьяюе]|декабр[ьяюе]"
+               r"|янв\.|февр?\.|апр\.|авг\.|сент?\.|окт\.|нояб?\.|дек\.)(?![а-яё])")
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10, "XI": 11, "XII": 12}
+_YEAR_TAIL = r"(?:\s*(?:г\.|гг\.|года|год|г)(?![а-яё]))?"
+
+_TEXTUAL = re.compile(
+    rf"(?<![\d.])«?(\d{{1,2}})»?\s*(?:-?го\s+)?({_MONTH_WORD})(?:\s+(\d{{4}}){_YEAR_TAIL})?",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})\s?[./]\s?(\d{{1,2}})\s?[./]\s?(\d{{4}}|\d{{2}})(?![\d])(?:\.(?=\s|$))?{_YEAR_TAIL}")
+_ROMAN_DATE = re.compile(
+    rf"(?<![\d.])(\d{{1,2}})\s?[.\-/]\s?([IVXІХ]{{1,4}})\s?[.\-/]\s?(\d{{4}}|\d{{2}})(?!\d){_YEAR_TAIL}"
+)
+_MONTH_YEAR = re.compile(rf"(?<![\d\w])({_MONTH_WORD})\s+(\d{{4}}){_YEAR_TAIL}", re.IGNORECASE)
+
+
+@dataclass
+class DateMatch:
+    start: int
+    end: int
+    raw: str
+    year: int | None
+    month: int
+    day: int | None
+
+    def iso(self, default_year: int | None = None) -> str | None:
+        year = self.year or default_year
+        if year is None:
+            return None
+        if self.day is None:
+            return f"{year:04d}-{self.month:02d}"
+        return f"{year:04d}-{self.month:02d}-{self.day:02d}"
+
+    @property
+    def complete(self) -> bool:
+        return self.year is not None and self.day is not None
+
+
+def _month_number(word: str) -> int | None:
+    w = word.lower().rstrip(".")
+    for stem in sorted(_MONTHS, key=len, reverse=True):
+        if w.startswith(stem):
+            return _MONTHS[stem]
+    return None
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    return 1900 + y if y < 100 else y
+
+
+def _valid(year: int | None, month: int, day: int | None) -> bool:
+    if not 1 <= month <= 12 or (year is not None and not 1800 <= year <= 2100):
+        return False
+    try:
+        dt.date(year or 2000, month, day or 1)  # 2000: a leap year, so 29 февраля stays valid
+    except ValueError:
+        return False
+    return True
+
+
+def find_dates(text: str) -> list[DateMatch]:
+    found: list[DateMatch] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: re.Match, year: int | None, month: int | None, day: int | None) -> None:
+        if month is None or not _valid(year, month, day):
+            return
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            return
+        taken.append((m.start(), m.end()))
+        found.append(DateMatch(m.start(), m.end(), m.group(0).strip(), year, month, day))
+
+    for m in _TEXTUAL.finditer(text):
+        add(m, _year(m.group(3)) if m.group(3) else None, _month_number(m.group(2)), int(m.group(1)))
+    for m in _ROMAN_DATE.finditer(text):
+        roman = m.group(2).replace("І", "I").replace("Х", "X")
+        add(m, _year(m.group(3)), _ROMAN.get(roman), int(m.group(1)))
+    for m in _NUMERIC.finditer(text):
+        add(m, _year(m.group(3)), int(m.group(2)), int(m.group(1)))
+    for m in _MONTH_YEAR.finditer(text):
+        add(m, int(m.group(2)), _month_number(m.group(1)), None)
+    return sorted(found, key=lambda d: d.start)

@@ -1,0 +1,71 @@
+"""Classification markings, the declassification stamp and the registration number."""
+
+from __future__ import annotations
+
+import re
+
+from workers.records.vocabulary import DOC_TYPE_RE, REFERENCE_KIND_RE
+
+# (pattern, normalised marking); the compound forms come first and are blanked out
+# once found so that the `секретно` inside `Совершенно секретно` is not counted again.
+_MARKINGS = [
+    (r"сов(?:ершенно|\.)\s*секр(?:етно|\.)", "Совершенно секретно"),
+    (r"строго\s+секретно", "Строго секретно"),
+    (r"(?<![а-яё])секретно", "Секретно"),
+    (r"особ(?:ая|\.)\s*папка|\(\s*ОП\s*\)", "Особая папка"),
+    (r"особой\s+важности", "Особой важности"),
+    (r"для\s+служебного\s+пользования|(?<![А-Яа-я])ДСП(?![А-Яа-я])", "Для служебного пользования"),
+    (r"(?<![а-яё])конфиденциально", "Конфиденциально"),
+    (r"(?<![а-яё])лично(?![а-яё])", "Лично"),
+]
+# a marking stands on its own line or starts one; inside a long sentence the same
+# words are prose ("держать совершенно секретно")
+_MARKING_LINE_MAX = 70
+_DECLASSIFIED = re.compile(r"(?<![а-яё])рассекречен[оаы]?(?![а-яё])", re.IGNORECASE)
+
+_REG = re.compile(
+    r"(?:(?<=\s)|^)(?:(?P<prefix>[А-ЯA-Z]{1,3})\s+)?№\s*(?P<number>\d[\dА-Яа-яA-Za-z]*(?:\s?[/-]\s?[\dА-Яа-яA-Za-z]+)*)",
+    re.M,
+)
+HEADER_LINES = 12
+
+
+def classification(text: str) -> list[str]:
+    found: list[str] = []
+    for line in text.split("\n"):
+        work = line
+        for pattern, name in _MARKINGS:
+            for m in re.finditer(pattern, work, re.IGNORECASE):
+                standalone = len(line) <= _MARKING_LINE_MAX or m.start() < 3
+                if name == "Лично" and len(line) > 30:
+                    standalone = False
+                if standalone and name not in found:
+                    found.append(name)
+                work = work[: m.start()] + " " * (m.end() - m.start()) + work[m.end():]
+    return found
+
+
+def declassified(text: str) -> bool:
+    return any(_DECLASSIFIED.match(line.strip()) for line in text.split("\n"))
+
+
+def registration_number(text: str) -> str | None:
+    """`№ 2997/ш`, `К № 27/5с`: a number in the document's header, not one it cites."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    for line in lines[:HEADER_LINES]:
+        for m in _REG.finditer(line):
+            before = line[: m.start()]
+            if REFERENCE_KIND_RE.search(before) and not _is_heading(before):
+                continue  # `см. телеграмму тов. Ковалева № 234` cites another document
+            if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before):
+                continue
+            number = re.sub(r"\s+", "", m.group("number"))
+            prefix = m.group("prefix")
+            return f"{prefix} № {number}" if prefix else f"№ {number}"
+    return None
+
+
+def _is_heading(before: str) -> bool:
+    # `Протокол № 70`, `Шифртелеграмма № 2997/ш`: the line opens with the document's own type
+    m = DOC_TYPE_RE.match(before)
+    return bool(m) and not before[m.end():].strip()

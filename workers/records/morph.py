@@ -1,0 +1,114 @@
+"""Russian morphology for names and roles (pymorphy3), loaded once per process."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pymorphy3
+
+_NAME_TAGS = {"Surn", "Name", "Patr"}
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=20000)
+def parses(word: str) -> tuple:
+    return tuple(analyzer().parse(word.lower()))
+
+
+def known(word: str) -> bool:
+    return analyzer().word_is_known(word.lower())
+
+
+def is_name_like(word: str) -> bool:
+    """A capitalised word that can be (part of) a person's name: a surname, first name or
+    patronymic in the dictionary, or a word the dictionary does not know at all
+    (foreign names: Цзэдун, Эньлай). Common words, places and organisations are not."""
+    if not word[:1].isupper() or len(word) < 2:
+        return False
+    if any(_NAME_TAGS & p.tag.grammemes for p in parses(word)):
+        return True
+    return not known(word)
+
+
+def has_case(word: str, case: str, *, names_only: bool = True) -> bool:
+    for p in parses(word):
+        if case in p.tag.grammemes and (not names_only or _NAME_TAGS & p.tag.grammemes):
+            return True
+    return False
+
+
+def title(word: str) -> str:
+    """'МАЛЕНКОВ' → 'Маленков', 'ГОЛУБЕВ-МОНАТКИН' → 'Голубев-Монаткин'; ё → е as archivists index."""
+    word = word.replace("ё", "е").replace("Ё", "Е")
+    return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+
+
+# Endings to strip from an unknown word in the dative or genitive: Цзэдуну → Цзэдун.
+_FALLBACK = {"datv": [("ю", "й"), ("у", "")], "gent": [("я", "й"), ("а", "")]}
+
+
+def nominative(word: str, case: str | None = None) -> str:
+    """A surname (or a one-word name) in the nominative, title case.
+
+    `case` is the case the context implies ('datv' after 'Товарищам', 'gent' after
+    'телеграмма тов.'); None means take the word as it most likely stands.
+    """
+    candidates = [p for p in parses(word) if _NAME_TAGS & p.tag.grammemes]
+    if case:
+        in_case = [p for p in candidates if case in p.tag.grammemes]
+        # prefer the masculine reading: 'Маленкову' is a man's surname in the dative,
+        # not a woman's in the accusative
+        in_case.sort(key=lambda p: ("masc" not in p.tag.grammemes, "Surn" not in p.tag.grammemes))
+        if in_case:
+            return title(_lemma(in_case[0], word))
+        if not known(word):
+            low = word.lower()
+            for ending, replacement in _FALLBACK.get(case, []):
+                if low.endswith(ending) and len(low) > 3:
+                    return title(word[: len(word) - len(ending)] + replacement)
+        if not candidates:
+            return title(word)
+    if candidates:
+        # with no context, a man's surname is the likelier reading in these archives:
+        # 'Ковалева' is Ковалев in the genitive more often than Ковалева herself
+        masc = [p for p in candidates if "masc" in p.tag.grammemes or "ms-f" in p.tag.grammemes]
+        nomn = [p for p in (masc or candidates) if "nomn" in p.tag.grammemes]
+        if nomn:
+            return title(word)
+        return title(_lemma((masc or candidates)[0], word))
+    return title(word)
+
+
+def _lemma(parse, word: str) -> str:
+    # pymorphy gives the masculine lemma for surnames; keep indeclinables as written
+    if "Fixd" in parse.tag.grammemes:
+        return word
+    return parse.normal_form
+
+
+def to_nominative_phrase(phrase: str) -> str:
+    """'Председателю Совета Министров СССР' → 'Председатель Совета Министров СССР':
+    the leading words in the dative turn nominative, the genitive tail stays."""
+    words = phrase.split()
+    out = []
+    turning = True
+    for w in words:
+        core = re.sub(r"[^\w-]", "", w)
+        if turning and core:
+            options = [p for p in parses(core) if "datv" in p.tag.grammemes and p.tag.POS in {"NOUN", "ADJF"}]
+            if options:
+                nom = options[0].inflect({"nomn"})
+                if nom is not None:
+                    new = nom.word
+                    if core[:1].isupper():
+                        new = new[:1].upper() + new[1:]
+                    out.append(w.replace(core, new))
+                    continue
+            turning = False
+        out.append(w)
+    return " ".join(out)

@@ -1,0 +1,103 @@
+"""Text in, the `record` object of delo.record/1 out. Pure: no I/O, no global state
+beyond the cached dictionaries and models."""
+
+from __future__ import annotations
+
+import re
+
+from workers.records import archival, dates, doctype, entities, markings, persons, references, text as textmod
+from workers.records.vocabulary import REFERENCE_KIND_RE
+
+_FILLER = {"г", "гг", "года", "год", "от", "без", "даты"}
+
+
+def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
+    text = textmod.clean(raw_text)
+    found_dates = dates.find_dates(text)
+    head = doctype.heading(text)
+    head_line = head[0] if head else None
+    doc_type, doc_type_raw, title = doctype.document_type(text)
+
+    own = _document_date(text, found_dates, head_line)
+    doc_year = own.year if own else None
+    mentioned, seen = [], {own.iso() if own else None}
+    for d in found_dates:
+        if d is own:
+            continue
+        iso = d.iso(doc_year)
+        key = iso or d.raw
+        if key in seen:
+            continue
+        seen.add(key)
+        mentioned.append({"date": iso, "raw": d.raw})
+
+    refs = archival.find_references(text)
+    heading_end = _offset_of_line(text, head_line + 1) if head_line is not None else 0
+    return {
+        "document_type": doc_type,
+        "document_type_raw": doc_type_raw,
+        "title": title,
+        "date": own.iso() if own else None,
+        "date_raw": own.raw if own else None,
+        "dates_mentioned": mentioned,
+        "classification": markings.classification(text),
+        "declassified": markings.declassified(text),
+        "registration_number": markings.registration_number(text),
+        "addressees": persons.addressees(text),
+        "signatories": persons.signatories(text),
+        "archival_references": refs,
+        "references": references.find_references(text, doc_year, heading_end),
+        "entities": entities.find_entities(text) if with_entities
+        else {"persons": [], "locations": [], "organizations": []},
+        "citation": archival.citation(refs[0] if refs else None),
+    }
+
+
+def _offset_of_line(text: str, n: int) -> int:
+    pos = 0
+    for _ in range(n):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return len(text)
+        pos = nl + 1
+    return pos
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+def _cites(text: str, d: dates.DateMatch) -> bool:
+    """`Ваше письмо от 26 апреля`: a date of another document, not of this one."""
+    before = text[max(0, d.start - 60): d.start]
+    sentence = re.split(r"[.!?]\s|\n\s*\n", before)[-1]
+    return bool(re.search(r"(?<![а-яё])от\s*$", sentence, re.IGNORECASE)) and bool(REFERENCE_KIND_RE.search(sentence))
+
+
+def _standalone(text: str, d: dates.DateMatch) -> bool:
+    start, end = _line_bounds(text, d.start)
+    rest = text[start: d.start] + " " + text[d.end: end]
+    words = [w for w in re.findall(r"[А-Яа-яЁёA-Za-z]{2,}", rest) if w.lower() not in _FILLER]
+    return len(words) <= 2
+
+
+def _document_date(text: str, found: list[dates.DateMatch], head_line: int | None) -> dates.DateMatch | None:
+    """The document's own date: a date standing on its own line first (under the heading
+    or above the signature), then one in the heading, then the first not citing another."""
+    line_no = lambda d: text.count("\n", 0, d.start)  # noqa: E731
+    own = [d for d in found if d.year is not None and not _cites(text, d)]
+    for want_day in (True, False):
+        pool = [d for d in own if (d.day is not None) == want_day]
+        for d in pool:
+            if _standalone(text, d):
+                return d
+        if head_line is not None:
+            for d in pool:
+                if head_line <= line_no(d) <= head_line + 2:
+                    return d
+        for d in pool:
+            if line_no(d) < markings.HEADER_LINES:
+                return d
+    return None

@@ -1,0 +1,55 @@
+"""Cleaning OCR and transcription noise before any field is read.
+
+Everything downstream reads the cleaned text, so each fix lives here once:
+Latin look-alikes inside Cyrillic words (and the reverse), digits for letters,
+the typewriter's Latin N (read by tesseract as `М` or `№`) before a number,
+`//` page-break marks, words hyphenated across a line break, odd spaces.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workers.records import morph
+
+_LAT = "AaBCcEeHKkMOoPpTXxyr"
+_CYR = "АаВСсЕеНКкМОоРрТХхуг"
+_TO_CYR = str.maketrans(_LAT, _CYR)
+_TO_LAT = str.maketrans(_CYR[:-2], _LAT[:-2])  # у and г have no Latin twin worth mapping back
+_CYR_RE = re.compile(r"[А-Яа-яЁё]")
+_LAT_RE = re.compile(r"[A-Za-z]")
+_TOKEN = re.compile(r"[^\s.,;:!?()«»\"“”„'/\\]+")
+_DIGIT_AS_LETTER = str.maketrans({"0": "о", "3": "з", "6": "б"})
+
+
+def _fix_token(m: re.Match) -> str:
+    tok = m.group(0)
+    cyr, lat = len(_CYR_RE.findall(tok)), len(_LAT_RE.findall(tok))
+    if cyr and lat:
+        tok = tok.translate(_TO_CYR) if cyr >= lat else tok.translate(_TO_LAT)
+    if cyr >= 3 and re.search(r"(?<=[а-яё])[036](?=[а-яё])", tok):
+        # a digit between lowercase Cyrillic letters is a misread letter: кн0га
+        tok = re.sub(r"(?<=[а-яё])[036](?=[а-яё])", lambda d: d.group(0).translate(_DIGIT_AS_LETTER), tok)
+    return tok
+
+
+def _join_hyphenated(m: re.Match) -> str:
+    head, tail = m.group(1), m.group(2)
+    joined = head + tail
+    return joined if morph.known(joined) else f"{head}-{tail}"
+
+
+def clean(text: str) -> str:
+    text = text.replace("\u00ad", "").replace("\u00a0", " ").replace("\u2009", " ").replace("\r\n", "\n")
+    text = text.replace("\f", "\n")
+    text = _TOKEN.sub(_fix_token, text)
+    # `1949 r.` (a Latin r for г) after a year
+    text = re.sub(r"(?<=\d)(\s*)r\.", r"\1г.", text)
+    # the typewriter's N before a number; tesseract reads it as a lone М or as №
+    text = re.sub(r"(?<![\w.])(?:N[oO°º]?\.?|№|М)[ \t]*\n?[ \t\n]*(?=\d)", "№ ", text)
+    # `//` marks a page break in transcriptions (keep `://` in addresses)
+    text = re.sub(r"(?<!:)//+", " ", text)
+    # a word hyphenated across a line break: пред-\nложение
+    text = re.sub(r"([А-Яа-яЁё]{2,})[-¬]\n[ \t]*([а-яё][А-Яа-яЁё]*)", _join_hyphenated, text)
+    text = re.sub(r"[ \t]+", " ", text)
+    return "\n".join(line.strip() for line in text.split("\n"))

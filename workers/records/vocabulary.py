@@ -1,0 +1,78 @@
+"""Words the parser recognises, in one place: document types, kinds of cited
+documents, and the words that open an official's role."""
+
+from __future__ import annotations
+
+import re
+
+# Headings, in the nominative, as they open a document. Longer phrases first.
+DOC_TYPES: list[tuple[str, str]] = [
+    (r"шифртелеграмма|шифрованная\s+телеграмма|шифровка|шифрограмма", "ciphered_telegram"),
+    (r"телеграмма|телефонограмма|радиограмма", "telegram"),
+    (r"запись\s+беседы|запись\s+разговора|беседа", "record_of_conversation"),
+    (r"докладная\s+записка|служебная\s+записка|памятная\s+записка|объяснительная\s+записка|меморандум", "memorandum"),
+    (r"записка|нота", "note"),
+    (r"письмо|обращение|послание", "letter"),
+    (r"доклад|донесение|отч[её]т|рапорт|сообщение|информация|сводка", "report"),
+    (r"(?:проект\s+)?постановление|резолюция", "resolution"),
+    (r"решение|указ", "decision"),
+    (r"(?:выписка\s+из\s+протокола|из\s+протокола|протокол)", "protocol"),
+    (r"приказ|распоряжение", "order"),
+    (r"директива|указание", "directive"),
+    (r"справка", "certificate"),
+]
+DOC_TYPE_RE = re.compile(
+    r"^\W*(?:проект\s+|копия\s+|выписка\s+из\s+)?(" + "|".join(p for p, _ in DOC_TYPES) + r")(?![а-яё])",
+    re.IGNORECASE,
+)
+
+
+def doc_type_of(word: str) -> str | None:
+    for pattern, kind in DOC_TYPES:
+        if re.fullmatch(pattern, word, re.IGNORECASE):
+            return kind
+    return None
+
+
+# Kinds of documents a text cites ("на телеграмму тов. Ковалева № 234"), any case form.
+REFERENCE_KINDS: list[tuple[str, str]] = [
+    (r"шифртелеграмм|шифровк", "ciphered_telegram"),
+    (r"телеграмм|телефонограмм|радиограмм", "telegram"),
+    (r"докладн\w*\s+записк|записк", "note"),
+    (r"письм|писем", "letter"),
+    (r"постановлени", "resolution"),
+    (r"решени", "decision"),
+    (r"директив|указани", "directive"),
+    (r"приказ|распоряжени", "order"),
+    (r"донесени|доклад|сообщени|информаци", "report"),
+    (r"протокол", "protocol"),
+    (r"справк", "certificate"),
+]
+REFERENCE_KIND_RE = re.compile(
+    r"(?<![а-яё])(" + "|".join(p for p, _ in REFERENCE_KINDS) + r")[а-яё]*", re.IGNORECASE
+)
+
+
+def reference_kind_of(word: str) -> str | None:
+    for pattern, kind in REFERENCE_KINDS:
+        if re.match(pattern, word, re.IGNORECASE):
+            return kind
+    return None
+
+
+# Words that open an official's role, as written above or before a signature, and in
+# the dative on an address line ("Послу СССР в Китае тов. Рощину").
+ROLE_STEMS = (
+    r"секретар|председател|заместител|зам\.|министр|посол|посл[ау]|посланник|нарком|народн\w+\s+комиссар"
+    r"|начальник|командующ|член|директор|заведующ|зав\.|уполномоченн|представител|советник|поверенн"
+    r"|генерал|маршал|адмирал|полковник|первом|первый|главнокомандующ|руководител|консул|атташе"
+    r"|резидент|военн\w+\s+атташе|чрезвычайн|генеральн|ответственн|помощник|референт"
+)
+ROLE_RE = re.compile(r"^\W*(?:" + ROLE_STEMS + r")", re.IGNORECASE)
+
+# Salutation and address words that put a list of names after them.
+ADDRESS_RE = re.compile(
+    r"^[\W\d]*(?:(?:дорог(?:ой|ие)|уважаем(?:ый|ые))\s+)?"
+    r"(?:товарищ(?:у|ам|и)?(?![а-яё])|тов\.|т\.\s?т\.|тт\.|т-щу|г-ну|господину|госпоже)\s*",
+    re.IGNORECASE,
+)
