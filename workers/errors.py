@@ -30,6 +30,7 @@ class FailureCode(str, Enum):
     OCR_FAILED = "OCR_FAILED"
     TOOL_MISSING = "TOOL_MISSING"
     NOT_FOUND = "NOT_FOUND"
+    INTERNAL = "INTERNAL"  # a bug in delo, not in the input: reported, never hidden
 
     @property
     def retryable(self) -> bool:

@@ -32,6 +32,7 @@ class PageResult:
         return {
             "number": self.number, "text": self.text, "confidence": self.confidence, "dpi": self.dpi,
             "width": self.width, "height": self.height, "skew_degrees": self.skew_degrees,
+            "preprocessing": list(self.steps), "seconds": self.seconds,
         }
 
 

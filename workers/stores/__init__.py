@@ -1,0 +1,1 @@
+"""One module per external system a record is kept in."""

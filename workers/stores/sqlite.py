@@ -1,0 +1,87 @@
+"""The embedded store: records and per-file outcomes in one SQLite file.
+
+Upserts keyed by record id, so ingesting the same file again replaces its record.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    source_uri TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    document_type TEXT,
+    date TEXT,
+    record TEXT NOT NULL,
+    text TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ingests (
+    source_uri TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('published', 'failed')),
+    record_id TEXT,
+    failure_code TEXT,
+    message TEXT,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SqliteStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def put_record(self, record: dict) -> None:
+        now = _now()
+        with self.db:
+            self.db.execute(
+                """INSERT INTO documents (id, source_uri, sha256, document_type, date, record, text, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET record = excluded.record, text = excluded.text,
+                     document_type = excluded.document_type, date = excluded.date, updated_at = excluded.updated_at""",
+                (record["id"], record["source"]["uri"], record["source"]["sha256"], record["record"]["document_type"],
+                 record["record"]["date"], json.dumps(record, ensure_ascii=False), record["text"], now),
+            )
+            self._outcome(record["source"]["uri"], "published", record["id"], None, None, now)
+
+    def put_failure(self, source_uri: str, code: str, message: str) -> None:
+        with self.db:
+            self._outcome(source_uri, "failed", None, code, message, _now())
+
+    def _outcome(self, uri, state, record_id, code, message, now) -> None:
+        self.db.execute(
+            """INSERT INTO ingests (source_uri, state, record_id, failure_code, message, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (source_uri) DO UPDATE SET state = excluded.state, record_id = excluded.record_id,
+                 failure_code = excluded.failure_code, message = excluded.message, updated_at = excluded.updated_at""",
+            (uri, state, record_id, code, message, now),
+        )
+
+    def count(self, table: str = "documents") -> int:
+        assert table in ("documents", "ingests")
+        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def get(self, record_id: str) -> dict | None:
+        row = self.db.execute("SELECT record FROM documents WHERE id = ?", (record_id,)).fetchone()
+        return json.loads(row[0]) if row else None
