@@ -32,6 +32,7 @@ ARCHIVES: dict[str, tuple[str, list[str]]] = {
     "ЦА ФСБ": ("TsA FSB", ["Центральный архив ФСБ", "ЦА ФСБ РФ", "ЦА ФСБ", "TsA FSB"]),
     "ЦГАОР": ("TsGAOR", ["ЦГАОР СССР", "ЦГАОР", "TsGAOR"]),
     "ЦГАНХ": ("TsGANKh", ["ЦГАНХ", "TsGANKh"]),
+    "ЦГАИПД СПб": ("TsGAIPD SPb", ["ЦГАИПД СПб", "ЦГАИПД", "TsGAIPD SPb", "TsGAIPD"]),
     "АМИД КНР": ("AMFA PRC", ["Архив МИД КНР", "АМИД КНР", "AMFA PRC"]),
 }
 _ALIASES = sorted(((alias, canon) for canon, (_, names) in ARCHIVES.items() for alias in names),

@@ -21,16 +21,29 @@ _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
 _WORD = r"[А-ЯЁ][а-яёА-ЯЁ]+(?:-[А-ЯЁ][а-яёА-ЯЁ]+)?"
 _ITEM = re.compile(rf"(?P<pre>{_INITIALS})?\s*(?P<words>{_WORD}(?:\s+{_WORD}){{0,2}})(?:\s*(?P<post>{_INITIALS}))?")
 _VOWELS = re.compile(r"[аеёиоуыэюяАЕЁИОУЫЭЮЯ]")
-_TRIM = " \t.,;:!?\"'“”„«»()"
+_TRIM = " \t,;:!?\"'“”„«»()"
+# a signature's surname is often a common word too (ШТЫКОВ: штыков, of bayonets);
+# in capitals or after initials, a surname's ending is evidence enough
+_SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын|ский|цкий|ской|енко|ко|ич|ук|юк|ян|швили|дзе|их|ых)$", re.IGNORECASE)
+
+
+def _strip(item: str) -> str:
+    """Trim punctuation and a sentence's final period, but not the period of an initial."""
+    item = item.strip(_TRIM)
+    while item.endswith(".") and not re.search(r"(?:^|[\s.])[А-ЯЁ]\.$", item):
+        item = item[:-1].rstrip(_TRIM)
+    return item
 
 
 def _person(name: str, initials: str | None, role: str | None, raw: str) -> dict:
     return {"name": name, "initials": initials, "role": role, "raw": raw.strip()}
 
 
-def _name_word(word: str) -> bool:
+def _name_word(word: str, signature_style: bool = False) -> bool:
     # abbreviations (ЦК, КПСС, СССР) have no vowels or are too short to be surnames
-    return len(word) >= 3 and bool(_VOWELS.search(word)) and morph.is_name_like(word)
+    if len(word) < 3 or not _VOWELS.search(word):
+        return False
+    return morph.is_name_like(word) or (signature_style and bool(_SURNAME_ENDING.search(word)))
 
 
 def _initials(text: str | None) -> str | None:
@@ -39,14 +52,15 @@ def _initials(text: str | None) -> str | None:
 
 def _read_item(item: str, case: str | None) -> dict | None:
     """One name: `МАЛЕНКОВУ`, `В.Молотов`, `Сталину И.В.`, `Мао Цзэдуну`."""
-    item = re.sub(r"\([^)]*\)", " ", item).strip(_TRIM)
+    item = _strip(re.sub(r"\([^)]*\)", " ", item))
     m = _ITEM.fullmatch(item)
     if not m:
         return None
     words = m.group("words").split()
-    if not all(_name_word(w) for w in words):
-        return None
     initials = _initials(m.group("pre") or m.group("post"))
+    signature_style = bool(initials) or all(w.isupper() for w in words)
+    if not all(_name_word(w, signature_style) for w in words):
+        return None
     # earlier words that are first names or patronymics become initials:
     # 'Ивану Петровичу Сидорову' → Сидоров И.П.; 'Мао' (indeclinable) stays part of the name
     keep: list[str] = []
@@ -79,8 +93,12 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n")]
 
 
+def _surname_of(raw: str) -> str:
+    return _ITEM.fullmatch(_strip(re.sub(r"\([^)]*\)", " ", raw))).group("words").split()[-1]
+
+
 def _dative_only(person_raw: str) -> bool:
-    last = _ITEM.fullmatch(re.sub(r"\([^)]*\)", " ", person_raw).strip(_TRIM)).group("words").split()[-1]
+    last = _surname_of(person_raw)
     return morph.has_case(last, "datv") and not morph.has_case(last, "nomn")
 
 
@@ -130,7 +148,7 @@ def _heading_addressees(rest: str) -> list[dict]:
         if re.fullmatch(_INITIALS, tok):
             initials = _initials(tok)
             continue
-        word = tok.strip(_TRIM)
+        word = _strip(tok).rstrip(".")
         if re.fullmatch(_WORD, word) and _name_word(word):
             group.append(word)
             inflected = any("Surn" in p.tag.grammemes and "Fixd" not in p.tag.grammemes
@@ -160,7 +178,9 @@ def signatories(text: str) -> list[dict]:
             continue
         if ADDRESS_RE.match(line) or DOC_TYPE_RE.match(line):
             continue
-        bare = line.strip(_TRIM)
+        if _continues_sentence(lines, i):
+            continue
+        bare = _strip(line)
         person = _read_item(bare, "nomn")
         role = None
         if person is None and ROLE_RE.match(bare):
@@ -169,7 +189,7 @@ def signatories(text: str) -> list[dict]:
             if m and (m.group("name").isupper() or re.match(_INITIALS, m.group("name"))):
                 person = _read_item(m.group("name"), "nomn")
                 role = m.group("role").strip()
-        if person is None or _dative_only(person["raw"]):
+        if person is None or _dative_only(person["raw"]) or _genitive_reading(person["raw"]):
             continue
         if len(person["name"].split()) == 1 and not person["initials"] and not bare.isupper():
             # a lone title-case word is a signature only if it is a surname or unknown
@@ -182,15 +202,30 @@ def signatories(text: str) -> list[dict]:
     return _unique(found)
 
 
+def _continues_sentence(lines: list[str], i: int) -> bool:
+    """`...передал личное письмо для товарища` / `Сталина.`: the name ends a wrapped sentence."""
+    prev = next((line for line in reversed(lines[:i]) if line), "")
+    return len(prev) >= 40 and bool(re.search(r"[а-яё,]$", prev)) and not ROLE_RE.match(prev)
+
+
+def _genitive_reading(raw: str) -> bool:
+    """`Сталина` alone: a man's surname in the genitive, not a woman's signature."""
+    ps = [p for p in morph.parses(_surname_of(raw)) if "Surn" in p.tag.grammemes]
+    masc_gent = any("masc" in p.tag.grammemes and "gent" in p.tag.grammemes for p in ps)
+    masc_nomn = any("masc" in p.tag.grammemes and "nomn" in p.tag.grammemes for p in ps)
+    return masc_gent and not masc_nomn
+
+
 def _is_prose(line: str) -> bool:
     return len(re.findall(r"[А-Яа-яЁё]{2,}", line)) >= 3 and not DOC_TYPE_RE.match(line) and not ADDRESS_RE.match(line)
 
 
 def _role_above(lines: list[str], i: int, *, dative: bool) -> str | None:
-    j = i - 1
-    if j < 0 or not lines[j] or not ROLE_RE.match(lines[j]) or len(lines[j]) > 100:
+    """The role on the line above (OCR may put one blank line between)."""
+    above = [line for line in lines[max(0, i - 2): i] if line]
+    if not above or not ROLE_RE.match(above[-1]) or len(above[-1]) > 100:
         return None
-    role = lines[j].strip(" ,")
+    role = re.sub(r"\s+\(", "(", above[-1].strip(" ,"))  # `ВКП (б)` → `ВКП(б)`
     return morph.to_nominative_phrase(role) if dative else role
 
 

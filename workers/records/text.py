@@ -41,12 +41,14 @@ def _join_hyphenated(m: re.Match) -> str:
 
 def clean(text: str) -> str:
     text = text.replace("\u00ad", "").replace("\u00a0", " ").replace("\u2009", " ").replace("\r\n", "\n")
-    text = text.replace("\f", "\n")
+    text = text.replace("\f", "\n\n")  # a page break ends a paragraph
     text = _TOKEN.sub(_fix_token, text)
     # `1949 r.` (a Latin r for г) after a year
     text = re.sub(r"(?<=\d)(\s*)r\.", r"\1г.", text)
     # the typewriter's N before a number; tesseract reads it as a lone М or as №
     text = re.sub(r"(?<![\w.])(?:N[oO°º]?\.?|№|М)[ \t]*\n?[ \t\n]*(?=\d)", "№ ", text)
+    # `А .ВЫШИНСКИЙ`: tesseract's stray space inside an initial
+    text = re.sub(r"(?<![\w.])([А-ЯЁ])\s+\.(?=\s?[А-ЯЁ])", r"\1.", text)
     # `//` marks a page break in transcriptions (keep `://` in addresses)
     text = re.sub(r"(?<!:)//+", " ", text)
     # a word hyphenated across a line break: пред-\nложение
