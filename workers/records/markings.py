@@ -28,6 +28,8 @@ _REG = re.compile(
     re.M,
 )
 HEADER_LINES = 12
+# `Фонд № 45`, `Лист № 47-48`: numbers of an archival reference, not of the document
+_ARCHIVAL_LEVEL = re.compile(r"(?:фонд|опись|дело|лист|листы|ф\.|оп\.|д\.|лл?\.)\s*$", re.IGNORECASE)
 
 
 def classification(text: str) -> list[str]:
@@ -57,7 +59,7 @@ def registration_number(text: str) -> str | None:
             before = line[: m.start()]
             if REFERENCE_KIND_RE.search(before) and not _is_heading(before):
                 continue  # `см. телеграмму тов. Ковалева № 234` cites another document
-            if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before):
+            if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before):
                 continue
             number = re.sub(r"\s+", "", m.group("number"))
             prefix = m.group("prefix")

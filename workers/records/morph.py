@@ -24,13 +24,20 @@ def known(word: str) -> bool:
     return analyzer().word_is_known(word.lower())
 
 
+def _adjectival(word: str) -> list:
+    """Parses of a surname declined like an adjective (Вышинский, Соколовскому), which
+    the dictionary knows only as adjectives."""
+    return [p for p in parses(word) if p.tag.POS == "ADJF" and "masc" in p.tag.grammemes
+            and re.search(r"(?:ск|цк)(?:ий|ой)$", p.normal_form)]
+
+
 def is_name_like(word: str) -> bool:
     """A capitalised word that can be (part of) a person's name: a surname, first name or
     patronymic in the dictionary, or a word the dictionary does not know at all
     (foreign names: Цзэдун, Эньлай). Common words, places and organisations are not."""
     if not word[:1].isupper() or len(word) < 2:
         return False
-    if any(_NAME_TAGS & p.tag.grammemes for p in parses(word)):
+    if any(_NAME_TAGS & p.tag.grammemes for p in parses(word)) or _adjectival(word):
         return True
     return not known(word)
 
@@ -58,7 +65,15 @@ def nominative(word: str, case: str | None = None) -> str:
     `case` is the case the context implies ('datv' after 'Товарищам', 'gent' after
     'телеграмма тов.'); None means take the word as it most likely stands.
     """
-    candidates = [p for p in parses(word) if _NAME_TAGS & p.tag.grammemes]
+    candidates = [p for p in parses(word) if _NAME_TAGS & p.tag.grammemes] or _adjectival(word)
+    if not known(word) and not _adjectival(word):
+        # pymorphy only guesses at words it does not know (Мехлису → 'мехлиса'?):
+        # strip the ending the context implies, or keep the word as written
+        low = word.lower()
+        for ending, replacement in _FALLBACK.get(case or "", []):
+            if low.endswith(ending) and len(low) > 3:
+                return title(word[: len(word) - len(ending)] + replacement)
+        return title(word)
     if case:
         in_case = [p for p in candidates if case in p.tag.grammemes]
         # prefer the masculine reading: 'Маленкову' is a man's surname in the dative,
@@ -66,13 +81,6 @@ def nominative(word: str, case: str | None = None) -> str:
         in_case.sort(key=lambda p: ("masc" not in p.tag.grammemes, "Surn" not in p.tag.grammemes))
         if in_case:
             return title(_lemma(in_case[0], word))
-        if not known(word):
-            low = word.lower()
-            for ending, replacement in _FALLBACK.get(case, []):
-                if low.endswith(ending) and len(low) > 3:
-                    return title(word[: len(word) - len(ending)] + replacement)
-        if not candidates:
-            return title(word)
     if candidates:
         # with no context, a man's surname is the likelier reading in these archives:
         # 'Ковалева' is Ковалев in the genitive more often than Ковалева herself
@@ -99,7 +107,7 @@ def to_nominative_phrase(phrase: str) -> str:
     turning = True
     for w in words:
         core = re.sub(r"[^\w-]", "", w)
-        if turning and core:
+        if turning and core and not (core.isupper() and len(core) > 1):  # СССР, ЦК stay as they are
             options = [p for p in parses(core) if "datv" in p.tag.grammemes and p.tag.POS in {"NOUN", "ADJF"}]
             if options:
                 nom = options[0].inflect({"nomn"})

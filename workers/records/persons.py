@@ -50,7 +50,7 @@ def _initials(text: str | None) -> str | None:
     return re.sub(r"\s+", "", text) if text else None
 
 
-def _read_item(item: str, case: str | None) -> dict | None:
+def _read_item(item: str, case: str | None, addressed: bool = False) -> dict | None:
     """One name: `МАЛЕНКОВУ`, `В.Молотов`, `Сталину И.В.`, `Мао Цзэдуну`."""
     item = _strip(re.sub(r"\([^)]*\)", " ", item))
     m = _ITEM.fullmatch(item)
@@ -58,17 +58,22 @@ def _read_item(item: str, case: str | None) -> dict | None:
         return None
     words = m.group("words").split()
     initials = _initials(m.group("pre") or m.group("post"))
-    signature_style = bool(initials) or all(w.isupper() for w in words)
-    if not all(_name_word(w, signature_style) for w in words):
+    # after `Товарищу`, in capitals or with initials, a word shaped like a surname is one
+    signature_style = addressed or bool(initials) or all(w.isupper() for w in words)
+    # inside a several-word name a short word is a name part (Ким Ир Сен), not an abbreviation
+    if not _name_word(words[-1], signature_style) or \
+            not all(_name_word(w, signature_style) or (len(w) == 2 and morph.is_name_like(w)) for w in words[:-1]):
         return None
     # earlier words that are first names or patronymics become initials:
-    # 'Ивану Петровичу Сидорову' → Сидоров И.П.; 'Мао' (indeclinable) stays part of the name
+    # 'Ивану Петровичу Сидорову' → Сидоров И.П.; 'Мао' (indeclinable) and the short
+    # parts of Korean names ('Ким Ир Сен') stay part of the name
     keep: list[str] = []
     extra_initials = ""
     for w in words[:-1]:
         ps = morph.parses(w)
-        if any({"Name", "Patr"} & p.tag.grammemes and "Fixd" not in p.tag.grammemes for p in ps) and \
-                not any("Surn" in p.tag.grammemes for p in ps):
+        first_name = any("Name" in p.tag.grammemes and "Fixd" not in p.tag.grammemes for p in ps) and len(w) > 3
+        patronymic = any("Patr" in p.tag.grammemes for p in ps)
+        if (first_name or patronymic) and not any("Surn" in p.tag.grammemes for p in ps):
             extra_initials += w[0].upper() + "."
         else:
             keep.append(morph.title(w))
@@ -76,13 +81,13 @@ def _read_item(item: str, case: str | None) -> dict | None:
     return _person(name, initials or extra_initials or None, None, item)
 
 
-def read_names(text: str, case: str | None) -> list[dict]:
+def read_names(text: str, case: str | None, addressed: bool = False) -> list[dict]:
     """A list of names separated by commas or `и`; stops at the first thing that is not a name."""
     people = []
     for item in re.split(r",|\s+и\s+", text):
         if not item.strip(_TRIM):
             continue
-        person = _read_item(item, case)
+        person = _read_item(item, case, addressed)
         if person is None:
             break
         people.append(person)
@@ -111,14 +116,14 @@ def addressees(text: str) -> list[dict]:
         address = ADDRESS_RE.match(line)
         if address:
             role = _role_above(lines, i, dative=True)
-            for p in read_names(line[address.end():], "datv"):
+            for p in read_names(line[address.end():], "datv", addressed=True):
                 p["role"] = role
                 found.append(p)
             continue
         role_line = re.match(r"(?P<role>.+?)\s+(?:товарищу|тов\.)\s*(?P<names>.+)$", line, re.IGNORECASE)
         if role_line and ROLE_RE.match(line):
             role = morph.to_nominative_phrase(role_line.group("role").strip(_TRIM))
-            for p in read_names(role_line.group("names"), "datv"):
+            for p in read_names(role_line.group("names"), "datv", addressed=True):
                 p["role"] = role
                 found.append(p)
             continue
@@ -185,7 +190,7 @@ def signatories(text: str) -> list[dict]:
         role = None
         if person is None and ROLE_RE.match(bare):
             # `Секретарь ЦК ВКП(б) А. Жданов`: the name closes the line
-            m = re.match(rf"(?P<role>.+?)\s+(?P<name>(?:{_INITIALS}\s*)?[А-ЯЁ]{{2}}[А-ЯЁа-яё-]*(?:\s*{_INITIALS})?)$", bare)
+            m = re.match(rf"(?P<role>.+?)\s+(?P<name>(?:{_INITIALS}\s*)?[А-ЯЁ][А-ЯЁа-яё-]+(?:\s*{_INITIALS})?)$", bare)
             if m and (m.group("name").isupper() or re.match(_INITIALS, m.group("name"))):
                 person = _read_item(m.group("name"), "nomn")
                 role = m.group("role").strip()
@@ -223,7 +228,8 @@ def _is_prose(line: str) -> bool:
 def _role_above(lines: list[str], i: int, *, dative: bool) -> str | None:
     """The role on the line above (OCR may put one blank line between)."""
     above = [line for line in lines[max(0, i - 2): i] if line]
-    if not above or not ROLE_RE.match(above[-1]) or len(above[-1]) > 100:
+    # a role is a title, not a sentence that happens to open with `Посол`
+    if not above or not ROLE_RE.match(above[-1]) or len(above[-1]) > 100 or re.search(r"[.!?](?:\s|$)", above[-1]):
         return None
     role = re.sub(r"\s+\(", "(", above[-1].strip(" ,"))  # `ВКП (б)` → `ВКП(б)`
     return morph.to_nominative_phrase(role) if dative else role

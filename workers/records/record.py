@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from workers.records import archival, dates, doctype, entities, markings, persons, references, text as textmod
-from workers.records.vocabulary import REFERENCE_KIND_RE
+from workers.records.vocabulary import DOC_TYPE_RE, REFERENCE_KIND_RE
 
 _FILLER = {"г", "гг", "года", "год", "от", "без", "даты"}
 
@@ -71,6 +71,9 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
 
 def _cites(text: str, d: dates.DateMatch) -> bool:
     """`Ваше письмо от 26 апреля`: a date of another document, not of this one."""
+    line_start = text.rfind("\n", 0, d.start) + 1
+    if DOC_TYPE_RE.match(text, line_start):
+        return False  # `Решение от 24.III.50` heading a line names this document
     before = text[max(0, d.start - 60): d.start]
     sentence = re.split(r"[.!?]\s|\n\s*\n", before)[-1]
     return bool(re.search(r"(?<![а-яё])от\s*$", sentence, re.IGNORECASE)) and bool(REFERENCE_KIND_RE.search(sentence))

@@ -23,7 +23,7 @@ DOC_TYPES: list[tuple[str, str]] = [
 ]
 DOC_TYPE_RE = re.compile(
     r"^\W*(?:проект\s+|копия\s+|выписка\s+из\s+)?(" + "|".join(p for p, _ in DOC_TYPES) + r")(?![а-яё])",
-    re.IGNORECASE,
+    re.IGNORECASE | re.MULTILINE,  # MULTILINE: `match(text, line_start)` anchors at that line
 )
 
 

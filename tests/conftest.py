@@ -1,0 +1,44 @@
+"""Shared fixtures: the record schema (a contract kept in ../shared) and scan makers."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("DELO_SHARED", ROOT.parent / "shared"))
+SCHEMA_PATH = SHARED / "schema" / "record.schema.json"
+
+
+@pytest.fixture(scope="session")
+def record_schema() -> dict:
+    if not SCHEMA_PATH.exists():
+        pytest.skip(f"record schema not found at {SCHEMA_PATH} (set DELO_SHARED)")
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def validate_record(record_schema):
+    """Validate a whole delo.record/1 document; raises jsonschema.ValidationError."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(record_schema)
+
+    def check(record: dict) -> None:
+        validator.validate(record)
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def validate_record_object(record_schema):
+    """Validate the `record` object alone (what `delo parse` prints)."""
+    from jsonschema import Draft202012Validator
+
+    sub = dict(record_schema["properties"]["record"])
+    sub["$defs"] = record_schema["$defs"]
+    validator = Draft202012Validator(sub)
+    return validator.validate

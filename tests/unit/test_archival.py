@@ -1,0 +1,70 @@
+import pytest
+
+from workers.records.archival import citation, find_references
+from workers.records.text import clean
+
+
+def ref_of(text: str) -> dict:
+    refs = find_references(clean(text))
+    assert refs, text
+    return refs[0]
+
+
+@pytest.mark.parametrize("text, archive, fond, opis, delo, sheets", [
+    ("Архив Президента Российской Федерации, Фонд N 45, Опись N 1, Дело 332, Лист N 47-48", "АП РФ", "45", "1", "332", "47-48"),
+    ("Архив Президента Российской Федерации, Фонд М 45, Опись М 1, Дело 332, Лист М 47-48", "АП РФ", "45", "1", "332", "47-48"),
+    ("АП РФ. Ф. 39. Оп. 1. Д. 31. Л. 32.", "АП РФ", "39", "1", "31", "32"),
+    ("РГАСПИ. Ф. 17. Оп.163. Д. 1323. Л. 57", "РГАСПИ", "17", "163", "1323", "57"),
+    ("// ЦАОДМ, ф. 3, оп. 52, д. 27, л. 18-32. Заверенная копия.", "ЦАОДМ", "3", "52", "27", "18-32"),
+    ("РГАСПИ. Ф. 17. Oп. 3. Д. 1. Л. 5 об.", "РГАСПИ", "17", "3", "1", "5 об."),
+    ("Ф. П. Оп. 1. Д. 37. Л. 14. Подлинник.", None, "П", "1", "37", "14"),
+    ("APRF, F. 45, Op. 1, D. 332, ll. 47-48", "АП РФ", "45", "1", "332", "47-48"),
+    ("RGASPI, f. 558, op. 11, d. 342, l. 92", "РГАСПИ", "558", "11", "342", "92"),
+    ("AP RF, f. 45, op. 1, d. 334, l. 141", "АП РФ", "45", "1", "334", "141"),
+    ("RGASPI, f. 558, op. 11, d. 333, ll.0046-0048", "РГАСПИ", "558", "11", "333", "46-48"),
+    ("ГАРФ. Ф. Р-5446. Оп. 1. Д. 5. Л. 10–12.", "ГАРФ", "Р-5446", "1", "5", "10-12"),
+])
+def test_reference_forms(text, archive, fond, opis, delo, sheets) -> None:
+    ref = ref_of(text)
+    assert (ref["archive"], ref["fond"], ref["opis"], ref["delo"], ref["sheets"]) == (archive, fond, opis, delo, sheets)
+
+
+def test_extra_levels_and_latin_abbreviation() -> None:
+    ref = ref_of("AVPRF, f. 0100, op. 42, por. 19, pap. 288, ll. 28-31")
+    assert ref["archive"] == "АВП РФ" and ref["archive_latin"] == "AVPRF"
+    assert ref["fond"] == "0100" and ref["extra"] == {"porucheniye": "19", "papka": "288"}
+    assert citation(ref) == "AVPRF, F. 0100, Op. 42, Por. 19, Pap. 288, ll. 28-31"
+
+
+def test_several_archives_in_one_string() -> None:
+    text = "Wilson Center, APRF, F. 45, Op. 1, D. 332, ll. 47-48, and RGASPI, f. 558, op. 11, d. 333, ll.0046-0048. Translated."
+    refs = find_references(clean(text))
+    assert [(r["archive_latin"], r["delo"], r["sheets"]) for r in refs] == [("APRF", "332", "47-48"), ("RGASPI", "333", "46-48")]
+
+
+@pytest.mark.parametrize("text, note", [
+    ("АП РФ. Ф. 3. Оп. 1. Д. 2. Л. 3. Подлинник. Машинопись.", "Подлинник. Машинопись."),
+    ("Ф. П. Оп. 1. Д. 37. Л. 14. Подлинник.", "Подлинник."),
+    ("ЦАОДМ, ф. 3, оп. 52, д. 27, л. 18-32. Заверенная копия.", "Заверенная копия."),
+    ("РГАСПИ. Ф. 558. Оп. 1. Д. 2. Л. 3. Автограф", "Автограф"),
+])
+def test_authenticity_notes(text: str, note: str) -> None:
+    assert ref_of(text)["authenticity"] == note
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Архив Президента Российской Федерации, Фонд N 45, Опись N 1, Дело 332, Лист N 47-48", "APRF, F. 45, Op. 1, D. 332, ll. 47-48"),
+    ("АП РФ. Ф. 39. Оп. 1. Д. 31. Л. 32.", "APRF, F. 39, Op. 1, D. 31, l. 32"),
+    ("Ф. П. Оп. 1. Д. 37. Л. 14.", "F. P, Op. 1, D. 37, l. 14"),
+])
+def test_citation(text: str, expected: str) -> None:
+    assert citation(ref_of(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Сталин И.В. Сочинения. – Т. 18. – Тверь: 2006. С. 471.",
+    "Ф. И. О. заявителя",
+    "Д. 5 без фонда",
+])
+def test_not_references(text: str) -> None:
+    assert find_references(clean(text)) == []

@@ -1,0 +1,48 @@
+import pytest
+
+from workers.records import parse_record
+from workers.records.dates import find_dates
+
+
+@pytest.mark.parametrize("raw, iso", [
+    ("26 октября 1949 г.", "1949-10-26"),
+    ("29 апреля 1948 года", "1948-04-29"),
+    ("12 ДЕКАБРЯ 1951 г", "1951-12-12"),
+    ("«5» мая 1950 г.", "1950-05-05"),
+    ("13.6.51", "1951-06-13"),
+    ("3.7.1951", "1951-07-03"),
+    ("24.III.50", "1950-03-24"),
+    ("16.XII.1947", "1947-12-16"),
+    ("5 окт. 1950", "1950-10-05"),
+    ("октябрь 1949 г.", "1949-10"),
+])
+def test_date_forms(raw: str, iso: str) -> None:
+    found = find_dates(f"Текст {raw} далее")
+    assert [d.iso() for d in found] == [iso]
+
+
+@pytest.mark.parametrize("text", ["Срок — 45 дней.", "Тверь, 2006. С. 471.", "ОТ 26.1949 г.", "5 майор", "31.02.50"])
+def test_not_dates(text: str) -> None:
+    assert find_dates(text) == []
+
+
+def test_yearless_date_takes_the_documents_year() -> None:
+    """GIVEN a letter dated 23 February 1952 that answers a telegram `от 21 февраля`
+    THEN the document's date is its own and the answered date takes its year."""
+    record = parse_record("23 февраля 1952 г.\nТоварищу Иванову,\nВашу телеграмму от 21 февраля получили.\n",
+                          with_entities=False)
+    assert record["date"] == "1952-02-23"
+    assert record["date_raw"] == "23 февраля 1952 г."
+    assert record["dates_mentioned"] == [{"date": "1952-02-21", "raw": "21 февраля"}]
+
+
+def test_the_date_a_document_answers_is_not_its_date() -> None:
+    text = "Товарищу Петрову\nВаше письмо от 2 марта 1950 г. получено, ответ последует.\nСидоров\n4 марта 1950 г.\n"
+    record = parse_record(text, with_entities=False)
+    assert record["date"] == "1950-03-04"
+    assert [d["date"] for d in record["dates_mentioned"]] == ["1950-03-02"]
+
+
+def test_heading_date_wins_over_body_dates() -> None:
+    text = "Постановление Совета от 11 мая 1959 г.\nПредставить предложения к 1 июня 1959 г. и доложить.\n"
+    assert parse_record(text, with_entities=False)["date"] == "1959-05-11"

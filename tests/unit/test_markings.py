@@ -1,0 +1,41 @@
+import pytest
+
+from workers.records.markings import classification, declassified, registration_number
+from workers.records.text import clean
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Совершенно секретно\n", ["Совершенно секретно"]),
+    ("Сов. секретно (Особая папка)\n", ["Совершенно секретно", "Особая папка"]),
+    ("СОВ.СЕКРЕТНО\n", ["Совершенно секретно"]),
+    ("Секретно\n", ["Секретно"]),
+    ("Строго секретно\nЛично\n", ["Строго секретно", "Лично"]),
+    ("К № 27/5с Совершенно секретно\n", ["Совершенно секретно"]),
+    ("Для служебного пользования\n", ["Для служебного пользования"]),
+    ("Рассекречено\n", []),
+    ("Мы обсудили вопрос, который следует держать в тайне и хранить секретно от всех посторонних лиц без исключения.\n", []),
+])
+def test_classification(text: str, expected: list[str]) -> None:
+    assert classification(clean(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Совершенно секретно\nРассекречено\n", True),
+    ("РАССЕКРЕЧЕНО\n", True),
+    ("Совершенно секретно\n", False),
+])
+def test_declassified(text: str, expected: bool) -> None:
+    assert declassified(clean(text)) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ШИФРТЕЛЕГРАММА\nИз Пекина\n№ 2997/ш\n", "№ 2997/ш"),
+    ("Постановление\nК № 27/5с Совершенно секретно\n", "К № 27/5с"),
+    ("Протокол № 70\n", "№ 70"),
+    ("ТЕЛЕГРАММА\nN 412\n", "№ 412"),
+    ("Записка\n(см.Телеграмму тов.Ковалева N 234 )\n", None),
+    ("Вашу телеграмму № 3115 получил.\n", None),
+    ("АП РФ, Фонд М 3, Опись М 58, Дело 12\n", None),
+])
+def test_registration_number(text: str, expected: str | None) -> None:
+    assert registration_number(clean(text)) == expected
