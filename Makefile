@@ -1,0 +1,42 @@
+# delo — the README's two commands are `make demo` and `make test`; both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-eng poppler-utils fonts-freefont-ttf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench samples system venv clean
+
+demo: venv samples  ## install everything, ingest samples/scans, print what was found
+	$(VENV)/bin/delo ingest samples/scans --out out/samples
+
+test: venv samples  ## install everything and run the tests
+	$(VENV)/bin/python -m pytest
+
+bench: venv  ## OCR benchmark against bare tesseract, and the parser against ../shared/corpus/dev
+	$(VENV)/bin/python bench/parse.py
+	$(VENV)/bin/python bench/ocr.py
+
+samples: samples/scans/.made
+samples/scans/.made: samples/make_samples.py samples/texts/*.txt workers/synthetic.py | venv
+	$(VENV)/bin/python samples/make_samples.py
+	touch $@
+
+# Debian packages: installed only when something is missing, so a second run is quick.
+system:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+venv: system $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf out samples/scans .pytest_cache

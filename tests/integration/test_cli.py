@@ -1,0 +1,123 @@
+"""`delo` as a user runs it: the installed console script, real files, real tesseract."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import scans
+
+pytestmark = pytest.mark.tesseract
+DELO = Path(sys.executable).parent / "delo"
+
+
+def run(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(DELO), *args], capture_output=True, text=True, input=stdin, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def drop(tmp_path_factory) -> Path:
+    """A folder as a digitisation team leaves it: good scans and every kind of bad file."""
+    d = tmp_path_factory.mktemp("drop")
+    scans.png(d / "telegram.png")
+    scans.pdf(d / "conversation.pdf", [scans.TELEGRAM, scans.PAGE_TWO])
+    scans.tiff(d / "frames.tif", [scans.PAGE_TWO, scans.TELEGRAM], bilevel=True)
+    scans.corrupt_pdf(d / "corrupt.pdf")
+    scans.text_named_pdf(d / "notes.pdf")
+    scans.empty(d / "zero.png")
+    scans.encrypted_pdf(d / "locked.pdf")
+    scans.png_bomb(d / "bomb.png")
+    return d
+
+
+@pytest.fixture(scope="module")
+def ingested(drop: Path, tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    out = tmp_path_factory.mktemp("out")
+    return run("ingest", str(drop), "--out", str(out)), out
+
+
+BAD = {
+    "corrupt.pdf": "CORRUPT_FILE",
+    "notes.pdf": "UNSUPPORTED_FORMAT",
+    "zero.png": "EMPTY_FILE",
+    "locked.pdf": "PDF_ENCRYPTED",
+    "bomb.png": "IMAGE_TOO_LARGE",
+}
+
+
+def test_bad_files_fail_with_their_code_and_the_good_ones_finish(ingested, validate_record) -> None:
+    """GIVEN a drop with three good scans and five bad files WHEN ingested
+    THEN the exit is non-zero, each bad file has one line with its code, and the good ones have records."""
+    proc, out = ingested
+    assert proc.returncode == 1
+    failed = [line for line in proc.stderr.splitlines() if line.startswith("FAILED ")]
+    assert len(failed) == len(BAD)
+    for name, code in BAD.items():
+        assert any(name in line and f": {code}: " in line for line in failed), (name, failed)
+    for name, pages in [("telegram.png", 1), ("conversation.pdf", 2), ("frames.tif", 2)]:
+        record = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+        validate_record(record)
+        assert record["source"]["page_count"] == pages
+        assert record["text"].count("\f") == pages - 1
+    assert not any((out / f"{name}.json").exists() for name in BAD)
+
+
+def test_records_carry_the_parsed_fields(ingested) -> None:
+    _, out = ingested
+    record = json.loads((out / "telegram.png.json").read_text(encoding="utf-8"))["record"]
+    assert record["document_type"] == "telegram"
+    assert record["date"] == "1950-03-05"
+    assert record["classification"] == ["Совершенно секретно"]
+    assert [p["name"] for p in record["addressees"]] == ["Панюшкин"]
+    assert [p["name"] for p in record["signatories"]] == ["Вышинский"]
+    assert record["citation"] == "APRF, F. 3, Op. 65, D. 364, ll. 12-13"
+
+
+def test_sqlite_keeps_records_and_failures(ingested) -> None:
+    _, out = ingested
+    db = sqlite3.connect(out / "delo.sqlite3")
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
+    codes = dict(db.execute("SELECT source_uri, failure_code FROM ingests WHERE state = 'failed'").fetchall())
+    assert sorted(codes.values()) == sorted(BAD.values())
+
+
+def test_ingesting_again_replaces_not_duplicates(drop: Path, tmp_path: Path) -> None:
+    for _ in range(2):
+        proc = run("ingest", str(drop / "telegram.png"), "--out", str(tmp_path), "--quiet")
+        assert proc.returncode == 0, proc.stderr
+    db = sqlite3.connect(tmp_path / "delo.sqlite3")
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+
+
+def test_ocr_command_separates_pages_with_form_feed(drop: Path) -> None:
+    proc = run("ocr", str(drop / "conversation.pdf"))
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.split("\f")
+    assert "ТЕЛЕГРАММА" in first and "РОЩИН" in second
+
+
+def test_ocr_command_on_bad_input(drop: Path) -> None:
+    proc = run("ocr", str(drop / "locked.pdf"))
+    assert proc.returncode == 1 and "PDF_ENCRYPTED" in proc.stderr
+
+
+def test_parse_command_from_stdin_and_file(tmp_path: Path, validate_record_object) -> None:
+    from_stdin = run("parse", "-", stdin=scans.TELEGRAM)
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    record = json.loads(from_stdin.stdout)
+    validate_record_object(record)
+    assert record["document_type"] == "telegram" and record["date"] == "1950-03-05"
+    (tmp_path / "t.txt").write_text(scans.TELEGRAM, encoding="utf-8")
+    assert json.loads(run("parse", str(tmp_path / "t.txt")).stdout) == record
+
+
+def test_settings_from_environment(drop: Path, tmp_path: Path) -> None:
+    proc = run("ingest", str(drop / "conversation.pdf"), "--out", str(tmp_path), "-q", env={"DELO_MAX_PAGES": "1"})
+    assert proc.returncode == 1 and "TOO_MANY_PAGES" in proc.stderr
