@@ -23,6 +23,7 @@ def ref_of(text: str) -> dict:
     ("AP RF, f. 45, op. 1, d. 334, l. 141", "АП РФ", "45", "1", "334", "141"),
     ("RGASPI, f. 558, op. 11, d. 333, ll.0046-0048", "РГАСПИ", "558", "11", "333", "46-48"),
     ("ГАРФ. Ф. Р-5446. Оп. 1. Д. 5. Л. 10–12.", "ГАРФ", "Р-5446", "1", "5", "10-12"),
+    ("АП РФ. Ф. 3. Он. 65. Ц. 364. Л. 12-13.", "АП РФ", "3", "65", "364", "12-13"),  # tesseract's misreadings
 ])
 def test_reference_forms(text, archive, fond, opis, delo, sheets) -> None:
     ref = ref_of(text)

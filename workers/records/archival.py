@@ -49,10 +49,12 @@ _SEP = r"[\s,.;:]*"
 
 _FOND = re.compile(rf"(?<![\w])(?:Фонд|Ф\.|F\.|Fond|f\.)\s*{_NUM}{_VALUE}", re.IGNORECASE)
 _LEVELS = {
-    "opis": re.compile(rf"{_SEP}(?<![\w])(?:Опись|Оп\.?|Op\.?|Opis)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    # after a fond the order of levels is fixed, so tesseract's usual misreadings of the
+    # typewriter's Д (Ц) and п (н) can be read back: `Он. 1. Ц. 364` is `Оп. 1. Д. 364`
+    "opis": re.compile(rf"{_SEP}(?<![\w])(?:Опись|Оп\.?|Он\.|Op\.?|Opis)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "porucheniye": re.compile(rf"{_SEP}(?<![\w])(?:пор\.|por\.|поручение)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "papka": re.compile(rf"{_SEP}(?<![\w])(?:пап\.|pap\.|папка|papka|п\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
-    "delo": re.compile(rf"{_SEP}(?<![\w])(?:Дело|Д\.|D\.|Delo|d\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "delo": re.compile(rf"{_SEP}(?<![\w])(?:Дело|Д\.|Цело|Ц\.|D\.|Delo|d\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "tom": re.compile(rf"{_SEP}(?<![\w])(?:Том|Т\.|vol\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "sheets": re.compile(rf"{_SEP}(?<![\w])(?:Листы|Лист|Лл\.?|Л\.|ll\.|l\.|pp\.|p\.|Listy|List)\s*{_NUM}{_SHEETS}",
                          re.IGNORECASE),

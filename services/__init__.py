@@ -1,0 +1,2 @@
+"""delo's HTTP services (MinIO event intake, queue dashboard). They import `workers`,
+never the reverse."""
