@@ -12,6 +12,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,25 +86,35 @@ def _pdf_page_sizes(path: Path, settings: Settings) -> list[tuple[float, float]]
 def _pdf_pages(path: Path, settings: Settings) -> Iterator[Page]:
     dpi = settings.pdf_dpi
     sizes = _pdf_page_sizes(path, settings)
-    with tempfile.TemporaryDirectory(prefix="delo-render-") as tmp:
-        for number, (w_pt, h_pt) in enumerate(sizes, start=1):
-            pixels = (w_pt / 72 * dpi) * (h_pt / 72 * dpi)
-            _check_pixels(path, number, pixels, settings)
-            try:
-                # uncompressed greyscale TIFF: what tesseract reads fastest, if the page needs nothing
-                rendered = convert_from_path(
-                    str(path), dpi=dpi, first_page=number, last_page=number, grayscale=True, fmt="tiff",
-                    output_folder=tmp, paths_only=True, timeout=settings.render_timeout_seconds,
-                )
-            except PDFPopplerTimeoutError as exc:
-                raise InputError(FailureCode.RENDER_TIMEOUT,
-                                 f"page {number} took longer than {settings.render_timeout_seconds} s to render") from exc
-            if not rendered:
-                raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} could not be rendered")
-            file = Path(rendered[0])
+    for number, (w_pt, h_pt) in enumerate(sizes, start=1):
+        _check_pixels(path, number, (w_pt / 72 * dpi) * (h_pt / 72 * dpi), settings)
+    # poppler renders page n+1 while tesseract reads page n: two pages in memory at most
+    with tempfile.TemporaryDirectory(prefix="delo-render-") as tmp, ThreadPoolExecutor(1) as renderer:
+        pending = renderer.submit(_render, path, 1, Path(tmp), settings)
+        for number in range(1, len(sizes) + 1):
+            file = pending.result()
+            if number < len(sizes):
+                pending = renderer.submit(_render, path, number + 1, Path(tmp), settings)
             gray = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
+            if gray is None:
+                raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} could not be rendered")
             yield Page(number, gray, dpi, file)
             file.unlink(missing_ok=True)
+
+
+def _render(path: Path, number: int, folder: Path, settings: Settings) -> Path:
+    try:
+        # uncompressed greyscale TIFF: what tesseract reads fastest, if the page needs nothing
+        rendered = convert_from_path(
+            str(path), dpi=settings.pdf_dpi, first_page=number, last_page=number, grayscale=True, fmt="tiff",
+            output_folder=folder, paths_only=True, timeout=settings.render_timeout_seconds,
+        )
+    except PDFPopplerTimeoutError as exc:
+        raise InputError(FailureCode.RENDER_TIMEOUT,
+                         f"page {number} took longer than {settings.render_timeout_seconds} s to render") from exc
+    if not rendered:
+        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} could not be rendered")
+    return Path(rendered[0])
 
 
 # --- images ----------------------------------------------------------------------
