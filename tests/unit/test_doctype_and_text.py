@@ -44,6 +44,7 @@ def test_no_heading_no_type(text: str) -> None:
     ("раб0та", "работа"),                              # a zero for о inside a word
     ("А .ВЫШИНСКИЙ", "А.ВЫШИНСКИЙ"),
     ("текст // ЦАОДМ", "текст ЦАОДМ"),
+    ("обкома ВКП (6)", "обкома ВКП(б)"),
     ("https://example.org", "https://example.org"),
 ])
 def test_clean(raw: str, cleaned: str) -> None:

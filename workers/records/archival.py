@@ -59,6 +59,10 @@ _LEVELS = {
     "sheets": re.compile(rf"{_SEP}(?<![\w])(?:Листы|Лист|Лл\.?|Л\.|ll\.|l\.|pp\.|p\.|Listy|List)\s*{_NUM}{_SHEETS}",
                          re.IGNORECASE),
 }
+# Between an opis and the sheets only the delo can stand, whatever tesseract made of
+# its `Д.` (`ДЦ.`, `Л.`): read it by position when the sheets follow.
+_MISREAD_DELO = re.compile(
+    rf"{_SEP}(?<![\w])[А-ЯЁ]{{1,2}}\.\s*{_NUM}{_VALUE}(?={_SEP}(?:Листы|Лист|Лл?\.|ll?\.))", re.IGNORECASE)
 _ORDER = ["opis", "porucheniye", "papka", "delo", "tom", "sheets"]
 _NOTES = re.compile(
     r"[\s.,;]*((?:(?:Подлинник|Заверенная\s+копия|Незаверенная\s+копия|Копия|Машинопись|Рукопись|Автограф"
@@ -84,6 +88,8 @@ def find_references(text: str) -> list[dict]:
         pos = fond.end()
         for name in _ORDER:
             m = _LEVELS[name].match(text, pos)
+            if m is None and name == "delo" and "opis" in levels:
+                m = _MISREAD_DELO.match(text, pos)
             if m:
                 levels[name] = m.group(1)
                 pos = m.end()

@@ -49,6 +49,8 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<![\w.])(?:N[oO°º]?\.?|№|М)[ \t]*\n?[ \t\n]*(?=\d)", "№ ", text)
     # `А .ВЫШИНСКИЙ`: tesseract's stray space inside an initial
     text = re.sub(r"(?<![\w.])([А-ЯЁ])\s+\.(?=\s?[А-ЯЁ])", r"\1.", text)
+    # `ВКП (6)`: the party's (б) as tesseract often reads it
+    text = re.sub(r"ВКП\s*\((?:6|б)\)", "ВКП(б)", text)
     # `//` marks a page break in transcriptions (keep `://` in addresses)
     text = re.sub(r"(?<!:)//+", " ", text)
     # a word hyphenated across a line break: пред-\nложение
