@@ -24,12 +24,14 @@ _MARKING_LINE_MAX = 70
 _DECLASSIFIED = re.compile(r"(?<![а-яё])рассекречен[оаы]?(?![а-яё])", re.IGNORECASE)
 
 _REG = re.compile(
-    r"(?:(?<=\s)|^)(?:(?P<prefix>[А-ЯA-Z]{1,3})\s+)?№\s*(?P<number>\d[\dА-Яа-яA-Za-z]*(?:\s?[/-]\s?[\dА-Яа-яA-Za-z]+)*)",
+    r"(?:(?<=\s)|^)(?:(?P<prefix>[А-ЯA-Z]{1,3})\s+)?№\s*(?P<number>(?:[А-ЯA-Z]{1,2}-?)?\d[\dА-Яа-яA-Za-z]*(?:\s?[/-]\s?[\dА-Яа-яA-Za-z]+)*)",
     re.M,
 )
 HEADER_LINES = 12
 # `Фонд № 45`, `Лист № 47-48`: numbers of an archival reference, not of the document
 _ARCHIVAL_LEVEL = re.compile(r"(?:фонд|опись|дело|лист|листы|ф\.|оп\.|д\.|лл?\.)\s*$", re.IGNORECASE)
+# `Экз. № 1` numbers the copy, not the document
+_COPY = re.compile(r"(?:экз\.?|экземпляр|стр\.|тираж)\s*$", re.IGNORECASE)
 
 
 def classification(text: str) -> list[str]:
@@ -59,7 +61,7 @@ def registration_number(text: str) -> str | None:
             before = line[: m.start()]
             if REFERENCE_KIND_RE.search(before) and not _is_heading(before):
                 continue  # `см. телеграмму тов. Ковалева № 234` cites another document
-            if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before):
+            if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before) or _COPY.search(before):
                 continue
             number = re.sub(r"\s+", "", m.group("number"))
             prefix = m.group("prefix")

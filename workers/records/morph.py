@@ -102,21 +102,18 @@ def _lemma(parse, word: str) -> str:
 def to_nominative_phrase(phrase: str) -> str:
     """'Председателю Совета Министров СССР' → 'Председатель Совета Министров СССР':
     the leading words in the dative turn nominative, the genitive tail stays."""
-    words = phrase.split()
     out = []
     turning = True
-    for w in words:
+    for w in phrase.split():
         core = re.sub(r"[^\w-]", "", w)
-        if turning and core and not (core.isupper() and len(core) > 1):  # СССР, ЦК stay as they are
+        # abbreviations (СССР, ЦК) have no vowels and never decline
+        if turning and core and re.search(r"[аеёиоуыэюя]", core, re.IGNORECASE):
             options = [p for p in parses(core) if "datv" in p.tag.grammemes and p.tag.POS in {"NOUN", "ADJF"}]
-            if options:
-                nom = options[0].inflect({"nomn"})
-                if nom is not None:
-                    new = nom.word
-                    if core[:1].isupper():
-                        new = new[:1].upper() + new[1:]
-                    out.append(w.replace(core, new))
-                    continue
+            nom = options[0].inflect({"nomn"}) if options else None
+            if nom is not None:
+                new = nom.word.upper() if core.isupper() else (nom.word.capitalize() if core[:1].isupper() else nom.word)
+                out.append(w.replace(core, new))
+                continue
             turning = False
         out.append(w)
     return " ".join(out)

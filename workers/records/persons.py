@@ -21,7 +21,7 @@ _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
 _WORD = r"[А-ЯЁ][а-яёА-ЯЁ]+(?:-[А-ЯЁ][а-яёА-ЯЁ]+)?"
 _ITEM = re.compile(rf"(?P<pre>{_INITIALS})?\s*(?P<words>{_WORD}(?:\s+{_WORD}){{0,2}})(?:\s*(?P<post>{_INITIALS}))?")
 _VOWELS = re.compile(r"[аеёиоуыэюяАЕЁИОУЫЭЮЯ]")
-_TRIM = " \t,;:!?\"'“”„«»()"
+_TRIM = " \t,;:!?\"'“”„«»()/"
 # a signature's surname is often a common word too (ШТЫКОВ: штыков, of bayonets);
 # in capitals or after initials, a surname's ending is evidence enough
 _SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын|ский|цкий|ской|енко|ко|ич|ук|юк|ян|швили|дзе|их|ых)$", re.IGNORECASE)
@@ -131,6 +131,14 @@ def addressees(text: str) -> list[dict]:
         if people and _covers(line, people) and all(_dative_only(p["raw"]) for p in people):
             found.extend(people)
             continue
+        # `Послу СССР в КНР РОЩИНУ Н.В.`: a dative role, then the name closing the line
+        role_name = re.match(rf"(?P<role>.+?)\s+(?P<name>(?:{_INITIALS}\s*)?[А-ЯЁ][А-ЯЁа-яё-]+(?:\s*{_INITIALS})?)\.?$", line)
+        if role_name and ROLE_RE.match(line) and (role_name.group("name").isupper() or re.search(r"[А-ЯЁ]\.", role_name.group("name"))):
+            person = _read_item(role_name.group("name"), "datv", addressed=True)
+            if person and _dative_only(person["raw"]):
+                person["role"] = morph.to_nominative_phrase(role_name.group("role"))
+                found.append(person)
+                continue
         heading = DOC_TYPE_RE.match(line)
         if heading and i < 12:
             found.extend(_heading_addressees(line[heading.end():]))

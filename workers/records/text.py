@@ -51,6 +51,8 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<![\w.])([А-ЯЁ])\s+\.(?=\s?[А-ЯЁ])", r"\1.", text)
     # `ВКП (6)`: the party's (б) as tesseract often reads it
     text = re.sub(r"ВКП\s*\((?:6|б)\)", "ВКП(б)", text)
+    # `Ф и л и п п о в`: a signature typed letter-spaced
+    text = re.sub(r"(?m)^[ \t]*((?:[А-ЯЁа-яё] ){3,}[А-ЯЁа-яё])\.?[ \t]*$", lambda m: m.group(1).replace(" ", ""), text)
     # `//` marks a page break in transcriptions (keep `://` in addresses)
     text = re.sub(r"(?<!:)//+", " ", text)
     # a word hyphenated across a line break: пред-\nложение

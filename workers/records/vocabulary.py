@@ -73,6 +73,6 @@ ROLE_RE = re.compile(r"^\W*(?:" + ROLE_STEMS + r")", re.IGNORECASE)
 # Salutation and address words that put a list of names after them.
 ADDRESS_RE = re.compile(
     r"^[\W\d]*(?:(?:дорог(?:ой|ие)|уважаем(?:ый|ые))\s+)?"
-    r"(?:товарищ(?:у|ам|и)?(?![а-яё])|тов\.|т\.\s?т\.|тт\.|т-щу|г-ну|господину|госпоже)\s*",
+    r"(?:товарищ(?:у|ам|и)?(?![а-яё])|тов\.|т\.\s?т\.|тт\.|(?-i:т\.)|т-щу|г-ну|господину|госпоже)\s*",
     re.IGNORECASE,
 )
