@@ -132,11 +132,11 @@ def addressees(text: str) -> list[dict]:
             found.extend(people)
             continue
         # `Послу СССР в КНР РОЩИНУ Н.В.`: a dative role, then the name closing the line
-        role_name = re.match(rf"(?P<role>.+?)\s+(?P<name>(?:{_INITIALS}\s*)?[А-ЯЁ][А-ЯЁа-яё-]+(?:\s*{_INITIALS})?)\.?$", line)
-        if role_name and ROLE_RE.match(line) and (role_name.group("name").isupper() or re.search(r"[А-ЯЁ]\.", role_name.group("name"))):
-            person = _read_item(role_name.group("name"), "datv", addressed=True)
+        role, name = _role_then_name(line)
+        if name:
+            person = _read_item(name, "datv", addressed=True)
             if person and _dative_only(person["raw"]):
-                person["role"] = morph.to_nominative_phrase(role_name.group("role"))
+                person["role"] = morph.to_nominative_phrase(role)
                 found.append(person)
                 continue
         heading = DOC_TYPE_RE.match(line)
@@ -196,12 +196,10 @@ def signatories(text: str) -> list[dict]:
         bare = _strip(line)
         person = _read_item(bare, "nomn")
         role = None
-        if person is None and ROLE_RE.match(bare):
+        if person is None:
             # `Секретарь ЦК ВКП(б) А. Жданов`: the name closes the line
-            m = re.match(rf"(?P<role>.+?)\s+(?P<name>(?:{_INITIALS}\s*)?[А-ЯЁ][А-ЯЁа-яё-]+(?:\s*{_INITIALS})?)$", bare)
-            if m and (m.group("name").isupper() or re.match(_INITIALS, m.group("name"))):
-                person = _read_item(m.group("name"), "nomn")
-                role = m.group("role").strip()
+            role, name = _role_then_name(bare)
+            person = _read_item(name, "nomn") if name else None
         if person is None or _dative_only(person["raw"]) or _genitive_reading(person["raw"]):
             continue
         if len(person["name"].split()) == 1 and not person["initials"] and not bare.isupper():
@@ -213,6 +211,21 @@ def signatories(text: str) -> list[dict]:
         person["raw"] = line
         found.append(person)
     return _unique(found)
+
+
+_ROLE_THEN_NAME = re.compile(rf"(?P<role>.+?)\s+(?P<name>(?:{_INITIALS}\s*)?[А-ЯЁ][А-ЯЁа-яё-]+(?:\s*{_INITIALS})?)\.?$")
+
+
+def _role_then_name(line: str) -> tuple[str | None, str | None]:
+    """(role, name) of a line that opens with a role and closes with a name in capitals
+    or with initials; (None, None) otherwise."""
+    m = _ROLE_THEN_NAME.match(line)
+    if not m or not ROLE_RE.match(line):
+        return None, None
+    name = m.group("name")
+    if not (name.isupper() or re.search(r"[А-ЯЁ]\.", name)):
+        return None, None
+    return m.group("role").strip(), name
 
 
 def _continues_sentence(lines: list[str], i: int) -> bool:
