@@ -32,6 +32,29 @@ class Settings(BaseSettings):
     # Embedded mode
     sqlite_path: Path = Path("delo.sqlite3")
 
+    # The event-driven stack: object store, broker, ledger and documents database
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "delo"
+    s3_secret_key: str = "delo-secret"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    scans_bucket: str = "scans"
+    records_bucket: str = "records"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/delo"
+    documents_stream: str = "delo:documents"
+    intake_token: str = "dev-token"
+    # Above the longest task (a page at the OCR timeout, plus margin): a task that
+    # outlives it is handed to a second worker and runs twice.
+    visibility_timeout_seconds: int = 600
+    worker_max_memory_kb: int = 1_500_000
+    task_max_retries: int = 8
+    # The reconciler re-queues jobs that sat this long in a state short of the end.
+    stuck_after_seconds: int = 900
+    reconcile_every_seconds: int = 300
+    # Where worker processes keep downloaded sources while their pages are OCR'd.
+    cache_dir: Path = Path("/tmp/delo-cache")
+
 
 @lru_cache
 def get_settings() -> Settings:

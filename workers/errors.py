@@ -8,7 +8,8 @@ drivers decide retries from the code alone.
     ├── InputError             the source itself is bad: never retried
     ├── LimitError             the source is over a configured limit: never retried
     ├── OcrError               tesseract/poppler failed or timed out on a page
-    └── ConfigError            the machine lacks a binary or a language model
+    ├── ConfigError            the machine lacks a binary or a language model
+    └── UnavailableError       an object store, database or broker did not answer: retried
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ class FailureCode(str, Enum):
     TOOL_MISSING = "TOOL_MISSING"
     NOT_FOUND = "NOT_FOUND"
     INTERNAL = "INTERNAL"  # a bug in delo, not in the input: reported, never hidden
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # object store, database or broker unreachable
 
     @property
     def retryable(self) -> bool:
         # A timeout may pass on a less loaded machine; everything about the input
         # itself will fail the same way again.
-        return self in {FailureCode.RENDER_TIMEOUT, FailureCode.OCR_TIMEOUT, FailureCode.OCR_FAILED}
+        return self in {FailureCode.RENDER_TIMEOUT, FailureCode.OCR_TIMEOUT, FailureCode.OCR_FAILED,
+                        FailureCode.STORE_UNAVAILABLE}
 
 
 class DeloError(Exception):
@@ -65,3 +68,8 @@ class OcrError(DeloError):
 
 class ConfigError(DeloError):
     pass
+
+
+class UnavailableError(DeloError):
+    def __init__(self, message: str):
+        super().__init__(FailureCode.STORE_UNAVAILABLE, message)

@@ -14,10 +14,10 @@ from workers.records import parse_record
 SCHEMA = "delo.record/1"
 
 
-def record_id(uri: str, version: str) -> str:
-    """Stable: the same source object version always gives the same id, so a replay
-    overwrites its record instead of adding one."""
-    return hashlib.sha256(f"{uri}\n{version}".encode()).hexdigest()[:32]
+def record_id(uri: str) -> str:
+    """Stable: one id per source object, so a replay, or a new version of the same
+    object, updates its record instead of adding one."""
+    return hashlib.sha256(uri.encode()).hexdigest()[:32]
 
 
 def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrResult,
@@ -34,7 +34,7 @@ def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrRes
         warnings.append("no_document_date")
     return {
         "schema": SCHEMA,
-        "id": record_id(uri, version or ocr.sha256),
+        "id": record_id(uri),
         "source": {
             "uri": uri, "version": version, "sha256": ocr.sha256, "content_type": ocr.content_type,
             "page_count": len(ocr.pages), "drop": drop,

@@ -51,6 +51,19 @@ def iter_pages(path: Path, kind: str, settings: Settings) -> Iterator[Page]:
         yield from _image_pages(path, kind, settings)
 
 
+def one_page(path: Path, kind: str, number: int, folder: Path, settings: Settings) -> Page:
+    """Page `number` alone, for workers that share a document's pages between them."""
+    if kind == "pdf":
+        w_pt, h_pt = _pdf_page_sizes(path, settings)[number - 1]
+        _check_pixels(path, number, (w_pt / 72 * settings.pdf_dpi) * (h_pt / 72 * settings.pdf_dpi), settings)
+        file = _render(path, number, folder, settings)
+        return Page(number, _read_gray(file, path, number), settings.pdf_dpi, file)
+    for page in _image_pages(path, kind, settings):
+        if page.number == number:
+            return page
+    raise InputError(FailureCode.CORRUPT_FILE, f"{path.name} has no page {number}")
+
+
 # --- PDF -------------------------------------------------------------------------
 
 _SIZE = re.compile(r"^Page\s+(\d+)\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts", re.M)
@@ -95,11 +108,15 @@ def _pdf_pages(path: Path, settings: Settings) -> Iterator[Page]:
             file = pending.result()
             if number < len(sizes):
                 pending = renderer.submit(_render, path, number + 1, Path(tmp), settings)
-            gray = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
-            if gray is None:
-                raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} could not be rendered")
-            yield Page(number, gray, dpi, file)
+            yield Page(number, _read_gray(file, path, number), dpi, file)
             file.unlink(missing_ok=True)
+
+
+def _read_gray(file: Path, path: Path, number: int) -> np.ndarray:
+    gray = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
+    if gray is None:
+        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} could not be rendered")
+    return gray
 
 
 def _render(path: Path, number: int, folder: Path, settings: Settings) -> Path:

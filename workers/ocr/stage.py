@@ -62,6 +62,26 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    kind: str
+    content_type: str
+    sha256: str
+    page_count: int
+
+
+def open_source(path: Path, settings: Settings) -> Source:
+    """Check a file against the limits and find what it is, before any page is decoded."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > settings.max_file_bytes:
+        raise LimitError(FailureCode.FILE_TOO_LARGE,
+                         f"{path.name} is {size / 2**20:.0f} MiB; the limit is {settings.max_file_bytes / 2**20:.0f} MiB")
+    kind, content_type = detect.sniff(path)
+    return Source(path, kind, content_type, sha256_of(path), pages.count_pages(path, kind, settings))
+
+
 def ocr_file(path: Path, settings: Settings | None = None,
              on_page: Callable[[int, int], None] | None = None) -> OcrResult:
     """OCR every page of `path`. `on_page(done, total)` is called after each page.
@@ -69,21 +89,25 @@ def ocr_file(path: Path, settings: Settings | None = None,
     Raises a DeloError subclass with a FailureCode for anything wrong with the input.
     """
     settings = settings or get_settings()
-    path = Path(path)
-    size = path.stat().st_size
-    if size > settings.max_file_bytes:
-        raise LimitError(FailureCode.FILE_TOO_LARGE,
-                         f"{path.name} is {size / 2**20:.0f} MiB; the limit is {settings.max_file_bytes / 2**20:.0f} MiB")
-    kind, content_type = detect.sniff(path)
-    result = OcrResult(content_type, sha256_of(path), tesseract.version(), settings.ocr_languages)
-    total = pages.count_pages(path, kind, settings)
-    for page in pages.iter_pages(path, kind, settings):
+    source = open_source(path, settings)
+    result = OcrResult(source.content_type, source.sha256, tesseract.version(), settings.ocr_languages)
+    for page in pages.iter_pages(source.path, source.kind, settings):
         result.pages.append(ocr_page(page, settings))
         if on_page:
-            on_page(page.number, total)
-    if not any(p.text.strip() for p in result.pages):
-        raise InputError(FailureCode.NO_TEXT, f"no text found on any of the {len(result.pages)} page(s) of {path.name}")
+            on_page(page.number, source.page_count)
+    check_text(result, source.path.name)
     return result
+
+
+def ocr_source_page(source: Source, number: int, settings: Settings) -> PageResult:
+    """One page of a source, for a worker that has been handed just that page."""
+    with tempfile.TemporaryDirectory(prefix="delo-render-") as tmp:
+        return ocr_page(pages.one_page(source.path, source.kind, number, Path(tmp), settings), settings)
+
+
+def check_text(result: OcrResult, name: str) -> None:
+    if not any(p.text.strip() for p in result.pages):
+        raise InputError(FailureCode.NO_TEXT, f"no text found on any of the {len(result.pages)} page(s) of {name}")
 
 
 def ocr_page(page: pages.Page, settings: Settings) -> PageResult:

@@ -24,6 +24,12 @@ def known(word: str) -> bool:
     return analyzer().word_is_known(word.lower())
 
 
+def lemmas(text: str) -> str:
+    """Every Cyrillic word in its dictionary form, for search: Кореи, Корее → корея."""
+    return " ".join(parses(w)[0].normal_form if re.match(r"[А-Яа-яЁё]", w) else w.lower()
+                    for w in re.findall(r"[А-Яа-яЁёA-Za-z0-9]+", text))
+
+
 def _adjectival(word: str) -> list:
     """Parses of a surname declined like an adjective (Вышинский, Соколовскому), which
     the dictionary knows only as adjectives."""

@@ -1,0 +1,144 @@
+"""The real pieces, started for the tests: an S3 server (moto), a fresh PostgreSQL
+database, a Redis database of its own, Celery worker processes and the intake service.
+
+Redis and PostgreSQL are the machine's (`.ci/run` starts them when they are down)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("DELO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("DELO_TEST_REDIS", "redis://127.0.0.1:6379")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check, timeout: float = 30, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as exc:  # not up yet
+            last = exc
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not reached in {timeout} s (last error: {last})")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def spawn(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory) -> str:
+    port = free_port()
+    proc = spawn([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], dict(os.environ),
+                 tmp_path_factory.mktemp("moto") / "moto.log")
+    wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/").status_code < 500, what="moto server")
+    yield f"127.0.0.1:{port}"
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    name = f"delo_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield psycopg.conninfo.make_conninfo(PG_ADMIN, dbname=name)
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = f"{REDIS}/13"
+    redis.Redis.from_url(url).flushdb()
+    yield url
+    redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture(scope="session")
+def stack_env(s3_endpoint, database_url, redis_url, tmp_path_factory) -> dict:
+    env = {
+        **os.environ,
+        "DELO_S3_ENDPOINT": s3_endpoint, "DELO_S3_ACCESS_KEY": "test", "DELO_S3_SECRET_KEY": "test-secret",
+        "DELO_DATABASE_URL": database_url, "DELO_REDIS_URL": redis_url, "DELO_INTAKE_TOKEN": "test-token",
+        "DELO_CACHE_DIR": str(tmp_path_factory.mktemp("cache")), "DELO_STUCK_AFTER_SECONDS": "3600",
+    }
+    os.environ.update({k: v for k, v in env.items() if k.startswith("DELO_")})
+    from workers.config import get_settings
+
+    get_settings.cache_clear()
+    from workers.stores import objectstore
+
+    objectstore.ensure_buckets(objectstore.client(get_settings()), "scans", "records")
+    return env
+
+
+@pytest.fixture(scope="session")
+def workers(stack_env, tmp_path_factory) -> subprocess.Popen:
+    """Two real Celery worker processes serving all three queues."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    proc = spawn([str(BIN / "celery"), "-A", "workers.celery_app", "worker", "-Q", "ocr,parse,publish",
+                  "-c", "2", "--loglevel=INFO", "-n", f"test-{uuid.uuid4().hex[:6]}@%h"], stack_env, log)
+    wait_until(lambda: b"ready." in log.read_bytes(), timeout=60, what="celery worker")
+    yield proc
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def intake(stack_env, tmp_path_factory) -> str:
+    port = free_port()
+    proc = spawn([str(BIN / "uvicorn"), "services.intake.app:app", "--host", "127.0.0.1", "--port", str(port)],
+                 stack_env, tmp_path_factory.mktemp("intake") / "intake.log")
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what="intake")
+    yield url
+    stop(proc)
+
+
+@pytest.fixture
+def db(stack_env):
+    from workers.stores import postgres
+
+    with postgres.connect(stack_env["DELO_DATABASE_URL"]) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def s3(stack_env):
+    from workers.config import get_settings
+    from workers.stores import objectstore
+
+    return objectstore.client(get_settings())

@@ -1,0 +1,135 @@
+"""The event-driven pipeline with every real piece: upload → event → intake → ledger →
+Celery workers → PostgreSQL, the records bucket and the Redis stream."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+import pytest
+import redis
+
+from tests import scans
+from tests.stack.helpers import minio_event, notify, source_uri, upload, wait_for_job
+from workers.pipeline import record_id
+
+pytestmark = pytest.mark.stack
+
+
+def png_bytes(tmp_path, text: str = scans.TELEGRAM, name: str = "p.png") -> bytes:
+    return scans.png(tmp_path / name, text).read_bytes()
+
+
+def test_upload_and_event_give_a_published_record(tmp_path, s3, db, intake, workers, validate_record, stack_env) -> None:
+    """GIVEN a scan uploaded to `scans` under a drop WHEN MinIO's event reaches the intake
+    THEN the record is in PostgreSQL, in the records bucket and on the stream, and valid."""
+    key = "drops/2026-11 fond3/опись 65 дело 364.png"
+    obj = upload(s3, key, png_bytes(tmp_path))
+    response = notify(intake, minio_event(obj))
+    assert response.status_code == 200 and len(response.json()["jobs"]) == 1
+    [job] = wait_for_job(db, key)
+    assert job["state"] == "published", job
+    assert job["drop_name"] == "2026-11 fond3" and job["attempts"] == 1
+    assert {"queued", "ocr", "parsing", "publishing"} <= set(job["timings"])
+
+    doc_id = record_id(source_uri(key))
+    row = db.execute("SELECT record FROM documents WHERE id = %s", (doc_id,)).fetchone()
+    record = row["record"]
+    validate_record(record)
+    assert record["source"]["drop"] == "2026-11 fond3" and record["source"]["version"] == obj["etag"]
+    assert record["record"]["document_type"] == "telegram"
+    stored = json.loads(s3.get_object("records", f"{doc_id}.json").read())
+    assert stored == record
+    assert s3.get_object("records", f"{doc_id}.txt").read().decode() == record["text"]
+    events = redis.Redis.from_url(stack_env["DELO_REDIS_URL"]).xrange("delo:documents")
+    assert any(fields[b"id"] == doc_id.encode() for _, fields in events)
+    states = [e["state"] for e in db.execute("SELECT state FROM job_events WHERE job_id = %s ORDER BY id", (job["id"],))]
+    assert states[0] == "received" and states[-1] == "published" and "parsing" in states
+
+
+def test_search_finds_russian_word_forms(tmp_path, s3, db, intake, workers) -> None:
+    text = "ТЕЛЕГРАММА\n\nТоварищу Штыкову\n\nПо вопросу о положении в Корее прошу сообщить.\n\nВышинский\n"
+    key = "single/korea.png"
+    notify(intake, minio_event(upload(s3, key, png_bytes(tmp_path, text))))
+    wait_for_job(db, key)
+    found = httpx.get(f"{intake}/documents", params={"q": "Корея"}, headers={"Authorization": "Bearer test-token"}).json()
+    assert record_id(source_uri(key)) in [d["id"] for d in found]
+    one = httpx.get(f"{intake}/documents/{found[0]['id']}", headers={"Authorization": "Bearer test-token"})
+    assert one.status_code == 200 and one.json()["schema"] == "delo.record/1"
+
+
+def test_duplicate_events_make_one_job_and_one_document(tmp_path, s3, db, intake, workers) -> None:
+    key = "single/twice.png"
+    event = minio_event(upload(s3, key, png_bytes(tmp_path)))
+    first, second = notify(intake, event), notify(intake, event)
+    assert len(first.json()["jobs"]) == 1 and second.json() == {"jobs": [], "already_known": 1}
+    wait_for_job(db, key)
+    assert db.execute("SELECT count(*) AS n FROM jobs WHERE key = %s", (key,)).fetchone()["n"] == 1
+    assert db.execute("SELECT count(*) AS n FROM documents WHERE source_uri = %s", (source_uri(key),)).fetchone()["n"] == 1
+
+
+def test_wrong_token_is_refused_and_starts_nothing(tmp_path, s3, db, intake) -> None:
+    key = "single/unauthorised.png"
+    event = minio_event(upload(s3, key, b"\x89PNG\r\n\x1a\n"))
+    assert notify(intake, event, token="wrong").status_code == 401
+    assert httpx.post(f"{intake}/minio/events", json=event).status_code == 401
+    assert db.execute("SELECT count(*) AS n FROM jobs WHERE key = %s", (key,)).fetchone()["n"] == 0
+
+
+def test_events_it_ignores_are_answered_2xx(intake) -> None:
+    deleted = {"EventName": "s3:ObjectRemoved:Delete", "Key": "scans/x", "Records": [
+        {"eventName": "s3:ObjectRemoved:Delete", "s3": {"bucket": {"name": "scans"}, "object": {"key": "x"}}}]}
+    assert notify(intake, deleted).json() == {"jobs": [], "already_known": 0}
+    assert httpx.post(f"{intake}/minio/events", content=b"not json",
+                      headers={"Authorization": "Bearer test-token"}).status_code == 200
+
+
+def test_new_content_under_the_same_key_updates_the_document(tmp_path, s3, db, intake, workers) -> None:
+    key = "single/revised.png"
+    notify(intake, minio_event(upload(s3, key, png_bytes(tmp_path))))
+    wait_for_job(db, key)
+    notify(intake, minio_event(upload(s3, key, png_bytes(tmp_path, scans.PAGE_TWO, "two.png"))))
+    jobs = wait_for_job(db, key, count=2)
+    assert [j["state"] for j in jobs] == ["published", "published"]
+    docs = db.execute("SELECT record FROM documents WHERE source_uri = %s", (source_uri(key),)).fetchall()
+    assert len(docs) == 1 and "РОЩИН" in docs[0]["record"]["text"]
+    assert docs[0]["record"]["source"]["version"] == jobs[1]["version"]
+
+
+def test_corrupt_upload_fails_with_its_code_and_the_next_is_published(tmp_path, s3, db, intake, workers) -> None:
+    bad, good = "single/corrupt.pdf", "single/after-corrupt.png"
+    notify(intake, minio_event(upload(s3, bad, scans.corrupt_pdf(tmp_path / "c.pdf").read_bytes())))
+    notify(intake, minio_event(upload(s3, good, png_bytes(tmp_path))))
+    [failed] = wait_for_job(db, bad)
+    assert failed["state"] == "failed" and failed["failure_code"] == "CORRUPT_FILE" and failed["failure_message"]
+    assert failed["attempts"] == 1  # bad input is not retried
+    [published] = wait_for_job(db, good)
+    assert published["state"] == "published"
+
+
+def test_reconciler_finds_an_upload_without_event(tmp_path, s3, db, workers, stack_env) -> None:
+    key = "drops/quiet/no-event.png"
+    upload(s3, key, png_bytes(tmp_path))
+    from workers.tasks import jobs as tasks
+
+    result = tasks.reconcile.apply_async().get(timeout=60)
+    assert result["unseen_objects"] >= 1
+    [job] = wait_for_job(db, key)
+    assert job["state"] == "published" and job["drop_name"] == "quiet"
+    again = tasks.reconcile.apply_async().get(timeout=60)
+    assert again["unseen_objects"] == 0
+
+
+def test_six_page_pdf_is_ocrd_page_parallel_in_order(tmp_path, s3, db, intake, workers) -> None:
+    words = ["первая", "вторая", "третья", "четвертая", "пятая", "шестая"]
+    texts = [f"Страница {w}.\n\nПродолжение протокола заседания комиссии.\n" for w in words]
+    key = "single/six.pdf"
+    notify(intake, minio_event(upload(s3, key, scans.pdf(tmp_path / "six.pdf", texts).read_bytes())))
+    [job] = wait_for_job(db, key, timeout=180)
+    assert job["state"] == "published" and job["page_count"] == 6
+    record = db.execute("SELECT record FROM documents WHERE id = %s", (record_id(source_uri(key)),)).fetchone()["record"]
+    pages = record["ocr"]["pages"]
+    assert [p["number"] for p in pages] == [1, 2, 3, 4, 5, 6]
+    assert all(w in p["text"].lower() for w, p in zip(words, pages)), [p["text"] for p in pages]
+    assert record["text"].count("\f") == 5

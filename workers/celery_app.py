@@ -1,0 +1,40 @@
+"""The Celery app: queues ocr / parse / publish on the Redis broker, and the settings
+that keep a task from being lost or run twice (measured, see ../shared/DESIGN.md):
+acks_late + reject_on_worker_lost bring back the task of a killed child; a visibility
+timeout above the longest task keeps a healthy worker's task from being redelivered."""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue
+
+from workers.config import get_settings
+
+settings = get_settings()
+app = Celery("delo", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks.jobs"])
+app.conf.update(
+    task_queues=(Queue("ocr"), Queue("parse"), Queue("publish")),
+    task_default_queue="ocr",
+    task_create_missing_queues=False,  # a typo in a queue name fails loudly
+    task_routes={
+        "delo.start": {"queue": "ocr"},
+        "delo.ocr_page": {"queue": "ocr"},
+        "delo.parse": {"queue": "parse"},
+        "delo.publish": {"queue": "publish"},
+        "delo.reconcile": {"queue": "publish"},
+    },
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds, "unacked_restore_interval": 5},
+    result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
+    result_expires=24 * 3600,
+    worker_max_memory_per_child=settings.worker_max_memory_kb,
+    task_serializer="json",
+    accept_content=["json"],
+    broker_connection_retry_on_startup=True,
+    # the intake must answer in milliseconds: with the broker down it gives up quickly
+    # and leaves the job to the reconciler rather than hold MinIO's request
+    task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+    beat_schedule={"reconcile": {"task": "delo.reconcile", "schedule": float(settings.reconcile_every_seconds)}},
+)

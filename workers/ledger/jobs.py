@@ -1,0 +1,130 @@
+"""Job states, their transitions, and the queries the intake, workers and reconciler need.
+
+    received → queued → ocr → parsing → publishing → published
+                  ↑        └──────────┴────────────┴──→ failed
+                  └── re-queued by the reconciler (stuck) or a replay
+Every transition is also written to job_events, with the seconds spent in the state left.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from workers.stores.postgres import unavailable_as_retryable
+
+STATES = ("received", "queued", "ocr", "parsing", "publishing", "published", "failed")
+FINAL = ("published", "failed")
+_ALLOWED = {
+    "received": {"queued", "failed"},
+    "queued": {"queued", "ocr", "failed"},
+    "ocr": {"queued", "ocr", "parsing", "failed"},
+    "parsing": {"queued", "publishing", "failed"},
+    "publishing": {"queued", "publishing", "published", "failed"},
+    "published": {"queued"},
+    "failed": {"queued"},
+}
+
+
+class TransitionError(Exception):
+    pass
+
+
+def drop_of(key: str) -> str | None:
+    """`drops/2026-11-fond45/…` → `2026-11-fond45`: the bulk drop an object arrived in."""
+    parts = key.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "drops" and parts[1] else None
+
+
+def source_uri(bucket: str, key: str) -> str:
+    return f"s3://{bucket}/{quote(key)}"
+
+
+def create(conn: psycopg.Connection, bucket: str, key: str, *, etag: str, version_id: str | None = None,
+           size: int | None = None) -> tuple[int, bool]:
+    """(job id, created). The same object version twice gives the same job: MinIO
+    delivers events at least once, and the reconciler may find what an event announced."""
+    version = version_id or etag
+    with unavailable_as_retryable():
+        row = conn.execute(
+            """WITH new AS (
+                   INSERT INTO jobs (bucket, key, version, version_id, etag, size, drop_name)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (bucket, key, version) DO NOTHING RETURNING id)
+               SELECT id, true AS created FROM new
+               UNION ALL SELECT id, false FROM jobs WHERE bucket = %s AND key = %s AND version = %s
+               LIMIT 1""",
+            (bucket, key, version, version_id, etag, size, drop_of(key), bucket, key, version),
+        ).fetchone()
+        if row["created"]:
+            conn.execute("INSERT INTO job_events (job_id, state) VALUES (%s, 'received')", (row["id"],))
+    return row["id"], row["created"]
+
+
+def transition(conn: psycopg.Connection, job_id: int, state: str, *, detail: dict | None = None,
+               failure: tuple[str, str] | None = None, **fields) -> dict:
+    """Move a job to `state`, recording the time spent in the state it leaves.
+    `fields` may set page_count and record_id; `failure` is (code, message)."""
+    assert state in STATES
+    with unavailable_as_retryable(), conn.transaction():
+        job = conn.execute("SELECT state, timings FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
+        if job is None:
+            raise TransitionError(f"job {job_id} does not exist")
+        if state not in _ALLOWED[job["state"]]:
+            raise TransitionError(f"job {job_id}: {job['state']} → {state} is not a transition")
+        sets = ["state = %s", "state_changed_at = now()",
+                "timings = timings || jsonb_build_object(%s::text, coalesce((timings->>%s)::float, 0)"
+                " + extract(epoch FROM now() - state_changed_at))"]
+        args: list = [state, job["state"], job["state"]]
+        if state == "queued":
+            sets.append("attempts = attempts + 1")
+        if failure:
+            sets += ["failure_code = %s", "failure_message = %s"]
+            args += list(failure)
+        elif state != "failed":
+            sets += ["failure_code = NULL", "failure_message = NULL"]
+        for name in ("page_count", "record_id"):
+            if name in fields:
+                sets.append(f"{name} = %s")
+                args.append(fields[name])
+        row = conn.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = %s RETURNING *", (*args, job_id)).fetchone()
+        event = dict(detail or {})
+        if failure:
+            event.update(code=failure[0], message=failure[1])
+        conn.execute("INSERT INTO job_events (job_id, state, detail) VALUES (%s, %s, %s)",
+                     (job_id, state, Jsonb(event)))
+    return row
+
+
+def get(conn: psycopg.Connection, job_id: int) -> dict | None:
+    with unavailable_as_retryable():
+        return conn.execute("SELECT * FROM jobs WHERE id = %s", (job_id,)).fetchone()
+
+
+def events(conn: psycopg.Connection, job_id: int) -> list[dict]:
+    with unavailable_as_retryable():
+        return conn.execute("SELECT state, detail, at FROM job_events WHERE job_id = %s ORDER BY id", (job_id,)).fetchall()
+
+
+def stuck(conn: psycopg.Connection, older_than_seconds: int) -> list[int]:
+    with unavailable_as_retryable():
+        rows = conn.execute(
+            "SELECT id FROM jobs WHERE state NOT IN ('published', 'failed') "
+            "AND state_changed_at < now() - make_interval(secs => %s) ORDER BY id",
+            (older_than_seconds,),
+        ).fetchall()
+    return [r["id"] for r in rows]
+
+
+def known_etags(conn: psycopg.Connection, bucket: str) -> set[tuple[str, str]]:
+    """(key, eTag) of every object version the ledger has seen: what a listing is checked against."""
+    with unavailable_as_retryable():
+        return {(r["key"], r["etag"]) for r in conn.execute("SELECT key, etag FROM jobs WHERE bucket = %s", (bucket,))}
+
+
+def counts_by_state(conn: psycopg.Connection) -> dict[str, int]:
+    with unavailable_as_retryable():
+        return {r["state"]: r["n"] for r in conn.execute("SELECT state, count(*) AS n FROM jobs GROUP BY state")}
+

@@ -1,0 +1,67 @@
+"""The object store (MinIO, or any S3) through the minio SDK: sources in, records out."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+
+from workers.config import Settings
+from workers.errors import FailureCode, InputError, UnavailableError
+
+
+def client(settings: Settings) -> Minio:
+    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=5, read=60), retries=urllib3.Retry(total=1))
+    return Minio(settings.s3_endpoint, access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
+                 secure=settings.s3_secure, region=settings.s3_region, http_client=http)
+
+
+@contextmanager
+def unavailable_as_retryable(what: str) -> Iterator[None]:
+    try:
+        yield
+    except S3Error as exc:
+        if exc.code in ("NoSuchKey", "NoSuchVersion", "NoSuchBucket"):
+            raise InputError(FailureCode.NOT_FOUND, f"{what}: {exc.code}") from exc
+        raise UnavailableError(f"{what}: {exc.code}") from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise UnavailableError(f"object store unreachable during {what}: {exc}") from exc
+
+
+def ensure_buckets(s3: Minio, *names: str) -> None:
+    for name in names:
+        with unavailable_as_retryable(f"create bucket {name}"):
+            if not s3.bucket_exists(name):
+                s3.make_bucket(name)
+
+
+def download(s3: Minio, bucket: str, key: str, version_id: str | None, dest: Path) -> Path:
+    with unavailable_as_retryable(f"get s3://{bucket}/{key}"):
+        s3.fget_object(bucket, key, str(dest), version_id=version_id)
+    return dest
+
+
+def put_bytes(s3: Minio, bucket: str, key: str, data: bytes, content_type: str) -> None:
+    with unavailable_as_retryable(f"put s3://{bucket}/{key}"):
+        s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)
+
+
+def put_record(s3: Minio, bucket: str, record: dict) -> None:
+    """`<id>.json` (the whole record) and `<id>.txt` (its text), overwritten on replay."""
+    put_bytes(s3, bucket, f"{record['id']}.json",
+              json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"), "application/json")
+    put_bytes(s3, bucket, f"{record['id']}.txt", record["text"].encode("utf-8"), "text/plain; charset=utf-8")
+
+
+def list_objects(s3: Minio, bucket: str) -> Iterator[tuple[str, str, int]]:
+    """(key, eTag, size) of every object in the bucket."""
+    with unavailable_as_retryable(f"list s3://{bucket}"):
+        for obj in s3.list_objects(bucket, recursive=True):
+            if not obj.is_dir:
+                yield obj.object_name, (obj.etag or "").strip('"'), obj.size or 0

@@ -1,0 +1,1 @@
+"""Thin Celery tasks: load → call a stage function → store → next."""

@@ -1,0 +1,69 @@
+"""What a worker process holds open: one database connection, one object-store client,
+one Redis client, and a cache of downloaded sources shared by the page tasks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import redis
+
+from workers.config import get_settings
+from workers.stores import objectstore, postgres
+
+_db = None
+
+
+def db():
+    """The process's connection, reopened after the database went away."""
+    global _db
+    if _db is None or _db.closed:
+        _db = postgres.connect(get_settings().database_url)
+        postgres.migrate(_db)
+    return _db
+
+
+def reset_db() -> None:
+    global _db
+    if _db is not None and not _db.closed:
+        _db.close()
+    _db = None
+
+
+@lru_cache(maxsize=1)
+def s3():
+    return objectstore.client(get_settings())
+
+
+@lru_cache(maxsize=1)
+def broker() -> redis.Redis:
+    return redis.Redis.from_url(get_settings().redis_url)
+
+
+def fetch(job: dict) -> Path:
+    """The job's source on local disk, downloaded once per worker machine."""
+    settings = get_settings()
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(f"{job['bucket']}/{job['key']}@{job['version']}".encode()).hexdigest()[:24]
+    path = settings.cache_dir / name
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        objectstore.download(s3(), job["bucket"], job["key"], job["version_id"], partial)
+        partial.replace(path)
+    return path
+
+
+def sweep_cache(max_age_seconds: int = 3600) -> None:
+    cache = get_settings().cache_dir
+    if not cache.exists():
+        return
+    cutoff = time.time() - max_age_seconds
+    for f in cache.iterdir():
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+        except FileNotFoundError:
+            pass
