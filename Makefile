@@ -5,13 +5,20 @@ VENV := .venv
 APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-eng poppler-utils fonts-freefont-ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench samples system venv clean
+.PHONY: demo test bench samples system venv clean stack stack-down
 
 demo: venv samples  ## install everything, ingest samples/scans, print what was found
 	$(VENV)/bin/delo ingest samples/scans --out out/samples
 
-test: venv samples  ## install everything and run the tests
+test: venv samples  ## install everything and run the tests (starts Redis/PostgreSQL if they are down)
+	bash infra/services.sh
 	$(VENV)/bin/python -m pytest
+
+stack: venv  ## S3 endpoint :9000, intake :8080, workers and beat, in the background
+	bash infra/stack.sh up
+
+stack-down:  ## stop exactly what `make stack` started
+	bash infra/stack.sh down
 
 bench: venv  ## OCR benchmark against bare tesseract, and the parser against ../shared/corpus/dev
 	$(VENV)/bin/python bench/parse.py
@@ -39,4 +46,4 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf out samples/scans .pytest_cache
+	rm -rf out samples/scans .pytest_cache .stack

@@ -145,5 +145,19 @@ def ocr(file: Annotated[Path, typer.Argument(help="a PDF, TIFF, PNG or JPEG")]) 
     sys.stdout.write(result.text + "\n")
 
 
+@app.command()
+def reconcile() -> None:
+    """Start jobs for objects in the scans bucket the ledger has never seen, and re-queue stuck jobs."""
+    from workers.errors import UnavailableError
+    from workers.tasks import jobs, resources
+
+    try:
+        result = jobs.reconcile_bucket(resources.db(), resources.s3(), get_settings(), jobs.enqueue)
+    except UnavailableError as exc:
+        err.print(f"FAILED reconcile: {exc}", soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
 if __name__ == "__main__":
     app()
