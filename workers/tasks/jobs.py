@@ -61,7 +61,7 @@ def _job(job_id: int) -> dict | None:
     return job
 
 
-@app.task(name="delo.start", base=JobTask, bind=True)
+@app.task(name="delo.start", base=JobTask, bind=True, ignore_result=True)
 def start(self, *, job_id: int) -> None:
     job = _job(job_id)
     if job is None or job["state"] in ledger.FINAL:
@@ -78,9 +78,23 @@ def start(self, *, job_id: int) -> None:
         return
     ledger.transition(db, job_id, "ocr", page_count=source.page_count, detail={"pages": source.page_count})
     meta = {"content_type": source.content_type, "sha256": source.sha256}
+    if source.page_count == 1:
+        # a single page is read here: a second task would only add a hop and a download
+        parse.apply_async([[_read_page(source, 1)]], kwargs={"job_id": job_id, "source": meta})
+        return
     # one task per page: every worker takes a share of a long document
     chord(ocr_page.s(job_id=job_id, number=n) for n in range(1, source.page_count + 1))(
         parse.s(job_id=job_id, source=meta))
+
+
+def _read_page(source: stage.Source, number: int) -> dict:
+    """A page's result, or its failure as data: one bad page fails the job, not the chord."""
+    try:
+        return vars(stage.ocr_source_page(source, number, settings))
+    except DeloError as exc:
+        if isinstance(exc, UnavailableError):
+            raise
+        return {"number": number, "failure": [exc.code.value, f"page {number}: {exc.message}"]}
 
 
 @app.task(name="delo.ocr_page", base=JobTask, bind=True)
@@ -90,14 +104,14 @@ def ocr_page(self, *, job_id: int, number: int) -> dict:
         return {"number": number, "failure": ["SUPERSEDED", "the job ended before this page"]}
     try:
         source = stage.open_source(resources.fetch(job), settings)
-        return vars(stage.ocr_source_page(source, number, settings))
     except DeloError as exc:
         if isinstance(exc, UnavailableError):
             raise
-        return {"number": number, "failure": [exc.code.value, f"page {number}: {exc.message}"]}
+        return {"number": number, "failure": [exc.code.value, exc.message]}
+    return _read_page(source, number)
 
 
-@app.task(name="delo.parse", base=JobTask, bind=True)
+@app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
 def parse(self, pages: list[dict], *, job_id: int, source: dict) -> None:
     job = _job(job_id)
     if job is None or job["state"] in ledger.FINAL:
@@ -122,7 +136,7 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict) -> None:
     publish.apply_async(kwargs={"job_id": job_id, "record": record})
 
 
-@app.task(name="delo.publish", base=JobTask, bind=True)
+@app.task(name="delo.publish", base=JobTask, bind=True, ignore_result=True)
 def publish(self, *, job_id: int, record: dict) -> None:
     db = resources.db()
     job = _job(job_id)
