@@ -20,9 +20,11 @@ stack: venv  ## S3 endpoint :9000, intake :8080, workers and beat, in the backgr
 stack-down:  ## stop exactly what `make stack` started
 	bash infra/stack.sh down
 
-bench: venv  ## OCR benchmark against bare tesseract, and the parser against ../shared/corpus/dev
-	$(VENV)/bin/python bench/parse.py
+bench: venv samples  ## parser vs ../shared/corpus/dev, OCR vs bare tesseract, the stack vs bare tesseract
+	$(VENV)/bin/python bench/parse.py --scans
 	$(VENV)/bin/python bench/ocr.py
+	bash infra/services.sh
+	$(VENV)/bin/python bench/pipeline.py
 
 samples: samples/scans/.made
 samples/scans/.made: samples/make_samples.py samples/texts/*.txt workers/synthetic.py | venv

@@ -22,6 +22,7 @@ app.conf.update(
         "delo.parse": {"queue": "parse"},
         "delo.publish": {"queue": "publish"},
         "delo.reconcile": {"queue": "publish"},
+        "delo.dispatch": {"queue": "publish"},
     },
     task_acks_late=True,
     task_reject_on_worker_lost=True,

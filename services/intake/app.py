@@ -6,7 +6,10 @@
     GET  /documents/{id}      one record
     GET  /healthz
 
-An event is answered 2xx once its jobs are in the ledger, whether or not it started any:
+An event is answered 2xx once its jobs are in the ledger (as `queued`), whether or not it
+started any; their tasks are sent in batches by a background thread, one `delo.dispatch`
+task per batch, so a burst of events costs the intake one SQL statement each. If the
+process dies before a batch is sent, the reconciler re-sends the jobs it finds stuck.
 MinIO retries a non-2xx for ever, and a stuck event blocks the ones behind it. If the
 broker is down the jobs stay `received` and the reconciler queues them later; if the
 ledger is down the answer is 503, so that MinIO keeps the event in its queue_dir.
@@ -17,14 +20,19 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import queue
+import threading
+import time
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from psycopg_pool import ConnectionPool
+import psycopg
+import psycopg_pool
 from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from services.intake.events import created_objects
 from workers.celery_app import app as celery
@@ -35,17 +43,66 @@ from workers.stores import postgres
 
 log = logging.getLogger("delo.intake")
 settings = get_settings()
-pool: ConnectionPool | None = None
+pool: ConnectionPool | None = None      # for the plain request handlers (run in threads)
+apool: AsyncConnectionPool | None = None  # for the events path (on the event loop)
+
+
+class Dispatcher:
+    """Collects the ids of new jobs and sends them to the workers in batches."""
+
+    def __init__(self, max_batch: int = 500, linger: float = 0.02):
+        self.pending: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self.max_batch, self.linger = max_batch, linger
+        self.thread = threading.Thread(target=self._run, name="dispatcher", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def submit(self, job_id: int) -> None:
+        self.pending.put(job_id)
+
+    def stop(self) -> None:
+        self.pending.put(None)
+        self.thread.join(10)
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self.pending.get()
+            batch = [] if first is None else [first]
+            stopping = first is None
+            deadline = time.monotonic() + self.linger
+            while len(batch) < self.max_batch and not stopping:
+                try:
+                    job_id = self.pending.get(timeout=max(deadline - time.monotonic(), 0))
+                except queue.Empty:
+                    break
+                stopping = job_id is None
+                if job_id is not None:
+                    batch.append(job_id)
+            if batch:
+                try:
+                    celery.send_task("delo.dispatch", kwargs={"job_ids": batch}, queue="publish")
+                except Exception:  # broker down: the jobs wait, queued, for the reconciler
+                    log.exception("could not send %d job(s) to the workers", len(batch))
+
+
+dispatcher = Dispatcher()
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI):
-    global pool
+    global pool, apool
     with postgres.connect(settings.database_url) as conn:
         postgres.migrate(conn)
-    pool = ConnectionPool(settings.database_url, min_size=2, max_size=16, open=True,
-                          kwargs={"autocommit": True, "row_factory": dict_row})
+    options = {"autocommit": True, "row_factory": dict_row}
+    pool = ConnectionPool(settings.database_url, min_size=1, max_size=8, open=True, kwargs=options)
+    apool = AsyncConnectionPool(settings.database_url, min_size=4, max_size=16, open=False, kwargs=options, timeout=5)
+    await apool.open()
+    dispatcher.start()
     yield
+    dispatcher.stop()
+    await apool.close()
     pool.close()
 
 
@@ -63,37 +120,38 @@ def bearer(authorization: Annotated[str | None, Header()] = None) -> None:
         raise HTTPException(401, "a valid Bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
 
-def accept(body: dict) -> dict:
+async def accept(body: dict) -> JSONResponse:
+    """Ledger rows for the objects an event announces; runs on the event loop, so a
+    burst of events costs no thread hand-offs."""
     started, known = [], 0
-    with pool.connection() as conn:
-        for obj in created_objects(body):
-            job_id, created = ledger.create(conn, obj.bucket, obj.key, etag=obj.etag,
-                                            version_id=obj.version_id, size=obj.size)
-            if not created:
-                known += 1
-                continue
-            try:
-                ledger.transition(conn, job_id, "queued")
-                celery.send_task("delo.start", kwargs={"job_id": job_id}, queue="ocr")
-            except UnavailableError:
-                raise
-            except Exception:  # broker down: the job waits in the ledger for the reconciler
-                log.exception("could not queue job %s", job_id)
-            started.append(job_id)
-    return {"jobs": started, "already_known": known}
+    try:
+        async with apool.connection() as conn:
+            for obj in created_objects(body):
+                # the ledger row first, then the task: a job may wait, but is never lost
+                cur = await conn.execute(*ledger.create_statement(
+                    obj.bucket, obj.key, etag=obj.etag, version_id=obj.version_id, size=obj.size, queued=True))
+                row = await cur.fetchone()
+                if not row["created"]:
+                    known += 1
+                    continue
+                dispatcher.submit(row["id"])
+                started.append(row["id"])
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+        raise UnavailableError(f"ledger unreachable: {exc}") from exc
+    return JSONResponse({"jobs": started, "already_known": known})
 
 
 @api.post("/minio/events", dependencies=[Depends(bearer)])
-async def minio_events(request: Request) -> dict:
+async def minio_events(request: Request) -> JSONResponse:
     try:
         body = json.loads(await request.body() or b"{}")
     except ValueError:
-        return {"ignored": "body is not JSON"}
-    return await _run(accept, body)
+        return JSONResponse({"ignored": "body is not JSON"})
+    return await accept(body)
 
 
 @api.post("/sns/events")
-async def sns_events(request: Request, token: Annotated[str, Query()] = "") -> dict:
+async def sns_events(request: Request, token: Annotated[str, Query()] = ""):
     """SNS sends no Authorization header; the token rides in the subscription URL."""
     if not hmac.compare_digest(token.encode(), settings.intake_token.encode()):
         raise HTTPException(401, "a valid token is required in the subscription URL")
@@ -109,13 +167,7 @@ async def sns_events(request: Request, token: Annotated[str, Query()] = "") -> d
         message = json.loads(envelope.get("Message") or "{}")
     except ValueError:
         return {"ignored": "message is not an S3 event"}
-    return await _run(accept, message)
-
-
-async def _run(fn, *args):
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(fn, *args)
+    return await accept(message)
 
 
 @api.get("/documents", dependencies=[Depends(bearer)])

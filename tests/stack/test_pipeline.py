@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from tests import scans
+from tests.stack.conftest import BIN
 from tests.stack.helpers import minio_event, notify, source_uri, upload, wait_for_job
 from workers.pipeline import record_id
 
@@ -133,3 +134,24 @@ def test_six_page_pdf_is_ocrd_page_parallel_in_order(tmp_path, s3, db, intake, w
     assert [p["number"] for p in pages] == [1, 2, 3, 4, 5, 6]
     assert all(w in p["text"].lower() for w, p in zip(words, pages)), [p["text"] for p in pages]
     assert record["text"].count("\f") == 5
+
+
+def test_reconciler_requeues_a_job_whose_task_was_lost(tmp_path, s3, db, workers, stack_env) -> None:
+    """GIVEN a job written to the ledger whose task never reached the broker (the intake
+    died before its batch was sent) WHEN `delo reconcile` runs THEN it is queued again and published."""
+    import subprocess
+
+    from workers.ledger import jobs as ledger
+
+    key = "single/lost-task.png"
+    obj = upload(s3, key, png_bytes(tmp_path))
+    job_id, created = ledger.create(db, "scans", key, etag=obj["etag"], size=obj["size"], queued=True)
+    assert created
+    db.execute("UPDATE jobs SET state_changed_at = now() - interval '1 hour' WHERE id = %s", (job_id,))
+    proc = subprocess.run([str(BIN / "delo"), "reconcile"], capture_output=True, text=True,
+                          env={**stack_env, "DELO_STUCK_AFTER_SECONDS": "600"}, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["requeued_stuck"] >= 1
+    [job] = wait_for_job(db, key)
+    assert job["state"] == "published" and job["attempts"] == 2
+

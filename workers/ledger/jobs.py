@@ -42,24 +42,40 @@ def source_uri(bucket: str, key: str) -> str:
     return f"s3://{bucket}/{quote(key)}"
 
 
+_CREATE = """WITH new AS (
+        INSERT INTO jobs (bucket, key, version, version_id, etag, size, drop_name, state, attempts)
+        VALUES (%(bucket)s, %(key)s, %(version)s, %(version_id)s, %(etag)s, %(size)s, %(drop)s, %(state)s, %(attempts)s)
+        ON CONFLICT (bucket, key, version) DO NOTHING RETURNING id),
+    events AS (
+        INSERT INTO job_events (job_id, state)
+        SELECT id, s FROM new, unnest(%(states)s::text[]) WITH ORDINALITY AS t(s, n) ORDER BY n)
+    SELECT id, true AS created FROM new
+    UNION ALL SELECT id, false FROM jobs
+        WHERE bucket = %(bucket)s AND key = %(key)s AND version = %(version)s AND NOT EXISTS (SELECT 1 FROM new)"""
+
+
+def create_statement(bucket: str, key: str, *, etag: str, version_id: str | None = None,
+                     size: int | None = None, queued: bool = False) -> tuple[str, dict]:
+    """The one SQL statement that records a new object version (see `create`); the intake
+    runs it on its async pool, everything else through `create`."""
+    return _CREATE, {
+        "bucket": bucket, "key": key, "version": version_id or etag, "version_id": version_id, "etag": etag,
+        "size": size, "drop": drop_of(key), "state": "queued" if queued else "received",
+        "attempts": 1 if queued else 0, "states": ["received", "queued"] if queued else ["received"],
+    }
+
+
 def create(conn: psycopg.Connection, bucket: str, key: str, *, etag: str, version_id: str | None = None,
-           size: int | None = None) -> tuple[int, bool]:
+           size: int | None = None, queued: bool = False) -> tuple[int, bool]:
     """(job id, created). The same object version twice gives the same job: MinIO
-    delivers events at least once, and the reconciler may find what an event announced."""
-    version = version_id or etag
+    delivers events at least once, and the reconciler may find what an event announced.
+
+    With `queued`, the job is written already queued (the caller sends its task next):
+    one statement and one commit, which is what lets the intake answer in milliseconds.
+    """
     with unavailable_as_retryable():
-        row = conn.execute(
-            """WITH new AS (
-                   INSERT INTO jobs (bucket, key, version, version_id, etag, size, drop_name)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (bucket, key, version) DO NOTHING RETURNING id)
-               SELECT id, true AS created FROM new
-               UNION ALL SELECT id, false FROM jobs WHERE bucket = %s AND key = %s AND version = %s
-               LIMIT 1""",
-            (bucket, key, version, version_id, etag, size, drop_of(key), bucket, key, version),
-        ).fetchone()
-        if row["created"]:
-            conn.execute("INSERT INTO job_events (job_id, state) VALUES (%s, 'received')", (row["id"],))
+        row = conn.execute(*create_statement(bucket, key, etag=etag, version_id=version_id, size=size,
+                                             queued=queued)).fetchone()
     return row["id"], row["created"]
 
 

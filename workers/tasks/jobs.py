@@ -64,8 +64,8 @@ def _job(job_id: int) -> dict | None:
 @app.task(name="delo.start", base=JobTask, bind=True, ignore_result=True)
 def start(self, *, job_id: int) -> None:
     job = _job(job_id)
-    if job is None or job["state"] in ledger.FINAL:
-        return  # a duplicate delivery of a job already done
+    if job is None or job["state"] not in ("queued", "ocr"):
+        return  # a duplicate delivery of a job already past this point
     db = resources.db()
     ledger.transition(db, job_id, "ocr")
     resources.sweep_cache()
@@ -145,6 +145,15 @@ def publish(self, *, job_id: int, record: dict) -> None:
     publish_record(record, db=db, s3=resources.s3(), broker=resources.broker(), settings=settings)
     if job["state"] != "published":
         ledger.transition(db, job_id, "published", record_id=record["id"])
+
+
+@app.task(name="delo.dispatch", bind=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True,
+          max_retries=settings.task_max_retries)
+def dispatch(self, *, job_ids: list[int]) -> None:
+    """The intake's batch of new jobs: one start task each, over one broker connection."""
+    with app.producer_or_acquire() as producer:
+        for job_id in job_ids:
+            start.apply_async(kwargs={"job_id": job_id}, producer=producer)
 
 
 @app.task(name="delo.reconcile", base=JobTask, bind=True)
