@@ -32,3 +32,33 @@ def test_sns_needs_the_token_in_its_url(intake) -> None:
     import httpx
 
     assert httpx.post(f"{intake}/sns/events?token=wrong", json={"Type": "Notification"}).status_code == 401
+
+
+def test_subscription_is_confirmed(intake) -> None:
+    """GIVEN SNS's SubscriptionConfirmation WHEN it reaches the intake THEN the intake visits SubscribeURL."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import httpx
+
+    visits = []
+
+    class Confirm(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            visits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Confirm)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        envelope = {"Type": "SubscriptionConfirmation", "TopicArn": "arn:aws:sns:us-east-1:1:delo-scans",
+                    "SubscribeURL": f"http://127.0.0.1:{server.server_port}/confirm?Token=abc"}
+        response = httpx.post(f"{intake}/sns/events?token=test-token", json=envelope,
+                              headers={"x-amz-sns-message-type": "SubscriptionConfirmation"})
+        assert response.status_code == 200 and visits == ["/confirm?Token=abc"]
+    finally:
+        server.shutdown()
