@@ -89,10 +89,19 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def stack_env(s3_endpoint, database_url, redis_url, tmp_path_factory) -> dict:
+def s3_proxy(s3_endpoint):
+    """The workers reach the S3 server through this proxy, which a test can cut."""
+    from tests.stack.proxy import Proxy
+
+    host, port = s3_endpoint.split(":")
+    return Proxy(host, int(port))
+
+
+@pytest.fixture(scope="session")
+def stack_env(s3_endpoint, s3_proxy, database_url, redis_url, tmp_path_factory) -> dict:
     env = {
         **os.environ,
-        "DELO_S3_ENDPOINT": s3_endpoint, "DELO_S3_ACCESS_KEY": "test", "DELO_S3_SECRET_KEY": "test-secret",
+        "DELO_S3_ENDPOINT": f"127.0.0.1:{s3_proxy.port}", "DELO_S3_ACCESS_KEY": "test", "DELO_S3_SECRET_KEY": "test-secret",
         "DELO_DATABASE_URL": database_url, "DELO_REDIS_URL": redis_url, "DELO_INTAKE_TOKEN": "test-token",
         "DELO_CACHE_DIR": str(tmp_path_factory.mktemp("cache")), "DELO_STUCK_AFTER_SECONDS": "3600",
     }
@@ -137,8 +146,9 @@ def db(stack_env):
 
 
 @pytest.fixture(scope="session")
-def s3(stack_env):
+def s3(stack_env, s3_endpoint):
+    """The tests' own client goes to the S3 server directly, not through the proxy."""
     from workers.config import get_settings
     from workers.stores import objectstore
 
-    return objectstore.client(get_settings())
+    return objectstore.client(get_settings().model_copy(update={"s3_endpoint": s3_endpoint}))

@@ -155,3 +155,22 @@ def test_reconciler_requeues_a_job_whose_task_was_lost(tmp_path, s3, db, workers
     [job] = wait_for_job(db, key)
     assert job["state"] == "published" and job["attempts"] == 2
 
+
+
+def test_object_store_outage_is_retried_not_failed(tmp_path, s3, db, intake, workers, s3_proxy) -> None:
+    """GIVEN the object store stops answering the workers WHEN a job starts THEN its task is
+    retried with backoff, the job does not fail, and it is published once the store is back."""
+    import time
+
+    key = "single/outage.png"
+    obj = upload(s3, key, png_bytes(tmp_path))
+    s3_proxy.cut()
+    try:
+        notify(intake, minio_event(obj))
+        time.sleep(4)  # long enough for the first download to fail and a retry to be scheduled
+        job = db.execute("SELECT state FROM jobs WHERE key = %s", (key,)).fetchone()
+        assert job["state"] in ("queued", "ocr")
+    finally:
+        s3_proxy.restore()
+    [job] = wait_for_job(db, key, timeout=120)
+    assert job["state"] == "published" and job["failure_code"] is None

@@ -23,11 +23,13 @@ def client(settings: Settings) -> Minio:
 
 
 @contextmanager
-def unavailable_as_retryable(what: str) -> Iterator[None]:
+def unavailable_as_retryable(what: str, missing_is_final: bool = False) -> Iterator[None]:
+    """S3 errors as delo's: a source that is gone (`missing_is_final`) fails its job;
+    anything else may pass (a bucket not created yet, a server restarting) and is retried."""
     try:
         yield
     except S3Error as exc:
-        if exc.code in ("NoSuchKey", "NoSuchVersion", "NoSuchBucket"):
+        if missing_is_final and exc.code in ("NoSuchKey", "NoSuchVersion", "NoSuchBucket"):
             raise InputError(FailureCode.NOT_FOUND, f"{what}: {exc.code}") from exc
         raise UnavailableError(f"{what}: {exc.code}") from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -42,7 +44,7 @@ def ensure_buckets(s3: Minio, *names: str) -> None:
 
 
 def download(s3: Minio, bucket: str, key: str, version_id: str | None, dest: Path) -> Path:
-    with unavailable_as_retryable(f"get s3://{bucket}/{key}"):
+    with unavailable_as_retryable(f"get s3://{bucket}/{key}", missing_is_final=True):
         s3.fget_object(bucket, key, str(dest), version_id=version_id)
     return dest
 

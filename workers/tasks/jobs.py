@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 
+import kombu.exceptions
+import redis.exceptions
 from celery import Task, chord
 
 from workers import pipeline
@@ -28,7 +30,8 @@ class JobTask(Task):
     """Retries what may pass (a store that did not answer), and when a task gives up,
     records the failure on its job so the ledger never shows a job in flight forever."""
 
-    autoretry_for = (UnavailableError,)
+    # stores that did not answer; the broker refusing a task sent from a task
+    autoretry_for = (UnavailableError, kombu.exceptions.OperationalError, redis.exceptions.ConnectionError)
     retry_backoff = 2
     retry_backoff_max = 300
     retry_jitter = True
