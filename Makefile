@@ -5,7 +5,7 @@ VENV := .venv
 APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-eng poppler-utils fonts-freefont-ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench samples system venv clean stack stack-down
+.PHONY: demo test bench samples system venv clean stack stack-down stack-smoke
 
 demo: venv samples  ## install everything, ingest samples/scans, print what was found
 	$(VENV)/bin/delo ingest samples/scans --out out/samples
@@ -19,6 +19,9 @@ stack: venv  ## S3 endpoint :9000, intake :8080, workers and beat, in the backgr
 
 stack-down:  ## stop exactly what `make stack` started
 	bash infra/stack.sh down
+
+stack-smoke: samples  ## with the stack up: one upload + event → a record in `records`, timed
+	$(VENV)/bin/python bench/stack_smoke.py
 
 bench: venv samples  ## parser vs ../shared/corpus/dev, OCR vs bare tesseract, the stack vs bare tesseract
 	$(VENV)/bin/python bench/parse.py --scans

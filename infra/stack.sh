@@ -34,7 +34,14 @@ wait_for() {  # what, seconds, command...
 up() {
   mkdir -p "$RUN"
   bash infra/services.sh
-  $BIN/python -c "from workers.stores.postgres import ensure_database; ensure_database('$DELO_DATABASE_URL')"
+  if ! { [ -f "$RUN/s3.pid" ] && kill -0 "$(cat "$RUN/s3.pid")" 2>/dev/null; }; then
+    # the S3 endpoint keeps nothing between runs, so neither does the ledger: a ledger that
+    # remembered objects the new endpoint has never held would ignore their uploads
+    $BIN/python -c "from workers.stores.postgres import ensure_database; ensure_database('$DELO_DATABASE_URL', fresh=True)"
+    # and tasks left in the broker name jobs of the old ledger
+    $BIN/celery -A workers.celery_app purge -f -Q ocr,parse,publish >/dev/null
+    echo "  database ${DELO_DATABASE_URL##*/} (re)created empty, queues purged"
+  fi
   launch s3 $BIN/moto_server -H 127.0.0.1 -p "${DELO_S3_ENDPOINT##*:}"
   wait_for "S3 endpoint" 20 curl -sf "http://$DELO_S3_ENDPOINT/"
   $BIN/python -c "

@@ -54,12 +54,15 @@ def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS) -> list[str]:
     return applied
 
 
-def ensure_database(url: str) -> None:
-    """Create the database named in `url` if it does not exist (connecting to `postgres`)."""
+def ensure_database(url: str, fresh: bool = False) -> None:
+    """Create the database named in `url` if it does not exist (connecting to `postgres`);
+    with `fresh`, drop it first."""
     info = psycopg.conninfo.conninfo_to_dict(url)
     name = info.get("dbname")
     admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
+        if fresh:
+            conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psycopg.sql.Identifier(name)))
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
 
