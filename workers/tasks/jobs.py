@@ -74,9 +74,9 @@ def start(self, *, job_id: int) -> None:
     resources.sweep_cache()
     try:
         source = stage.open_source(resources.fetch(job), settings)
+    except UnavailableError:
+        raise  # retried
     except DeloError as exc:
-        if isinstance(exc, UnavailableError):
-            raise
         fail(job_id, exc.code.value, exc.message)
         return
     ledger.transition(db, job_id, "ocr", page_count=source.page_count, detail={"pages": source.page_count})
@@ -94,9 +94,9 @@ def _read_page(source: stage.Source, number: int) -> dict:
     """A page's result, or its failure as data: one bad page fails the job, not the chord."""
     try:
         return vars(stage.ocr_source_page(source, number, settings))
+    except UnavailableError:
+        raise  # retried
     except DeloError as exc:
-        if isinstance(exc, UnavailableError):
-            raise
         return {"number": number, "failure": [exc.code.value, f"page {number}: {exc.message}"]}
 
 
@@ -107,9 +107,9 @@ def ocr_page(self, *, job_id: int, number: int) -> dict:
         return {"number": number, "failure": ["SUPERSEDED", "the job ended before this page"]}
     try:
         source = stage.open_source(resources.fetch(job), settings)
+    except UnavailableError:
+        raise  # retried
     except DeloError as exc:
-        if isinstance(exc, UnavailableError):
-            raise
         return {"number": number, "failure": [exc.code.value, exc.message]}
     return _read_page(source, number)
 
