@@ -65,7 +65,7 @@ def start_stack(tmp: Path) -> tuple[dict, list[subprocess.Popen], str]:
 
 def start_workers(env: dict, tmp: Path) -> subprocess.Popen:
     log = tmp / "worker.log"
-    proc = spawn([str(BIN / "celery"), "-A", "workers.celery_app", "worker", "-Q", "ocr,parse,publish", "-c", "2",
+    proc = spawn([str(BIN / "celery"), "-A", "workers.celery_app", "worker", "-Q", "ocr,ocr_bulk,parse,publish", "-c", "2",
                   "--without-gossip", "--without-mingle", "--without-heartbeat",
                   "--loglevel=WARNING", "-n", "bench@%h"], env, log)
     time.sleep(1)
@@ -175,7 +175,7 @@ def main() -> None:
             q = statistics.quantiles(latencies, n=100)
             print(f"intake burst: {args.events} events in {seconds:.2f} s = {args.events / seconds:.0f} events/s; "
                   f"latency p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms (8 keep-alive connections, no OCR worker)")
-            redis.Redis.from_url(env["DELO_REDIS_URL"]).delete("ocr", "publish")  # the burst's tasks are not for this run
+            redis.Redis.from_url(env["DELO_REDIS_URL"]).delete("ocr", "ocr_bulk", "publish")  # the burst's tasks are not for this run
             with psycopg.connect(env["DELO_DATABASE_URL"]) as conn:
                 conn.execute("DELETE FROM jobs WHERE key LIKE 'burst/%%'")
 

@@ -39,7 +39,7 @@ up() {
     # remembered objects the new endpoint has never held would ignore their uploads
     $BIN/python -c "from workers.stores.postgres import ensure_database; ensure_database('$DELO_DATABASE_URL', fresh=True)"
     # and tasks left in the broker name jobs of the old ledger
-    $BIN/celery -A workers.celery_app purge -f -Q ocr,parse,publish >/dev/null
+    $BIN/celery -A workers.celery_app purge -f -Q ocr,ocr_bulk,parse,publish >/dev/null
     echo "  database ${DELO_DATABASE_URL##*/} (re)created empty, queues purged"
   fi
   launch s3 $BIN/moto_server -H 127.0.0.1 -p "${DELO_S3_ENDPOINT##*:}"
@@ -49,7 +49,7 @@ from workers.config import get_settings
 from workers.stores import objectstore
 s = get_settings(); objectstore.ensure_buckets(objectstore.client(s), s.scans_bucket, s.records_bucket)"
   launch intake $BIN/uvicorn services.intake.app:app --host 127.0.0.1 --port 8080
-  launch worker-ocr $BIN/celery -A workers.celery_app worker -Q ocr -c 2 -n ocr@%h --loglevel=INFO
+  launch worker-ocr $BIN/celery -A workers.celery_app worker -Q ocr,ocr_bulk -c 2 -n ocr@%h --loglevel=INFO
   launch worker-publish $BIN/celery -A workers.celery_app worker -Q parse,publish -c 1 -n publish@%h --loglevel=INFO
   launch beat $BIN/celery -A workers.celery_app beat --schedule "$RUN/beat-schedule" --loglevel=INFO
   wait_for intake 30 curl -sf http://127.0.0.1:8080/healthz

@@ -13,11 +13,13 @@ from workers.config import get_settings
 settings = get_settings()
 app = Celery("delo", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks.jobs"])
 app.conf.update(
-    task_queues=(Queue("ocr"), Queue("parse"), Queue("publish")),
+    # `ocr_bulk` holds the OCR of bulk drops; workers list it after `ocr` and, with the
+    # priority order below, take a single upload before the next page of a 10,000-page drop
+    task_queues=(Queue("ocr"), Queue("ocr_bulk"), Queue("parse"), Queue("publish")),
     task_default_queue="ocr",
     task_create_missing_queues=False,  # a typo in a queue name fails loudly
     task_routes={
-        "delo.start": {"queue": "ocr"},
+        "delo.start": {"queue": "ocr"},       # or ocr_bulk for a drop's job, chosen when sent
         "delo.ocr_page": {"queue": "ocr"},
         "delo.parse": {"queue": "parse"},
         "delo.publish": {"queue": "publish"},
@@ -27,7 +29,8 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds, "unacked_restore_interval": 5},
+    broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds, "unacked_restore_interval": 5,
+                              "queue_order_strategy": "priority"},
     result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
     result_expires=24 * 3600,
     worker_max_memory_per_child=settings.worker_max_memory_kb,
@@ -39,3 +42,14 @@ app.conf.update(
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
     beat_schedule={"reconcile": {"task": "delo.reconcile", "schedule": float(settings.reconcile_every_seconds)}},
 )
+
+
+def ocr_queue(drop: str | None) -> str:
+    return "ocr_bulk" if drop else "ocr"
+
+
+def send_jobs(job_ids: list[int], batch: int = 500) -> None:
+    """Hand jobs already queued in the ledger to the workers: one `delo.dispatch` task per
+    batch, which sends each job's start task to the right queue."""
+    for i in range(0, len(job_ids), batch):
+        app.send_task("delo.dispatch", kwargs={"job_ids": job_ids[i: i + batch]}, queue="publish")

@@ -145,6 +145,102 @@ def ocr(file: Annotated[Path, typer.Argument(help="a PDF, TIFF, PNG or JPEG")]) 
     sys.stdout.write(result.text + "\n")
 
 
+jobs_app = typer.Typer(no_args_is_help=True, help="The job ledger: list jobs, show one.")
+app.add_typer(jobs_app, name="jobs")
+FilterState = Annotated[str | None, typer.Option("--state", help="received, queued, ocr, parsing, publishing, published, failed")]
+FilterDrop = Annotated[str | None, typer.Option("--drop", help="the drop's name (the folder under drops/)")]
+FilterCode = Annotated[str | None, typer.Option("--code", help="failure code, e.g. CORRUPT_FILE")]
+FilterSince = Annotated[str | None, typer.Option("--since", help="30m, 2h, 7d or an ISO time: state changed since")]
+
+
+def _filter(state, drop, code, since):
+    from workers.ledger.queries import JobFilter, parse_since
+
+    try:
+        return JobFilter(state=state, drop=drop, code=code, since=parse_since(since))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _ledger():
+    from workers.errors import UnavailableError
+    from workers.stores import postgres
+
+    try:
+        conn = postgres.connect(get_settings().database_url)
+        postgres.migrate(conn)
+        return conn
+    except UnavailableError as exc:
+        err.print(f"FAILED: {exc}", soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+@jobs_app.command("list")
+def jobs_list(state: FilterState = None, drop: FilterDrop = None, code: FilterCode = None, since: FilterSince = None,
+              limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 50,
+              as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False) -> None:
+    """Jobs matching the filters, newest change first."""
+    from workers.ledger.queries import count_jobs, list_jobs
+
+    flt = _filter(state, drop, code, since)
+    with _ledger() as conn:
+        rows, total = list_jobs(conn, flt, limit), count_jobs(conn, flt)
+    if as_json:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, default=str, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{total} job(s)" + (f", newest {len(rows)}" if total > len(rows) else ""))
+    for col in ("id", "state", "attempts", "drop", "key", "code", "message", "changed"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["id"]), r["state"], str(r["attempts"]), r["drop_name"] or "", r["key"], r["failure_code"] or "",
+                      (r["failure_message"] or "")[:80], r["state_changed_at"].strftime("%Y-%m-%d %H:%M:%S"))
+    Console(width=200).print(table)
+
+
+@jobs_app.command("show")
+def jobs_show(job_id: int) -> None:
+    """One job: its row and every transition."""
+    from workers.ledger import jobs as ledger
+
+    with _ledger() as conn:
+        job = ledger.get(conn, job_id)
+        if job is None:
+            err.print(f"no job {job_id}")
+            raise typer.Exit(1)
+        job["events"] = ledger.events(conn, job_id)
+    sys.stdout.write(json.dumps(job, default=str, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def replay(
+    job_ids: Annotated[list[int] | None, typer.Argument(help="job ids to replay")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="replay every failed job matching the filters")] = False,
+    published: Annotated[bool, typer.Option("--published", help="also replay published jobs")] = False,
+    drop: FilterDrop = None, code: FilterCode = None, since: FilterSince = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would be replayed, change nothing")] = False,
+) -> None:
+    """Send failed (or, with --published, published) jobs through the pipeline again.
+    Publishing is an upsert: a replay never makes a second document."""
+    from workers.celery_app import send_jobs
+    from workers.ledger import replay as replays
+
+    if bool(job_ids) == failed:
+        raise typer.BadParameter("give job ids, or --failed with filters")
+    with _ledger() as conn:
+        if failed:
+            ids = replays.matching(conn, _filter(None, drop, code, since), include_published=published)
+        else:
+            ids = list(job_ids)
+        if dry_run:
+            sys.stdout.write(json.dumps({"would_replay": len(ids), "job_ids": ids[:1000]}) + "\n")
+            return
+        done = replays.replay(conn, ids, include_published=published, by="cli")
+    send_jobs(done)
+    skipped = sorted(set(ids) - set(done))
+    sys.stdout.write(json.dumps({"replayed": len(done), "job_ids": done[:1000], "skipped": skipped[:1000]}) + "\n")
+
+
 @app.command()
 def reconcile() -> None:
     """Start jobs for objects in the scans bucket the ledger has never seen, and re-queue stuck jobs."""

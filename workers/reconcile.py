@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from minio import Minio
 
+from workers import drops
 from workers.config import Settings
 from workers.ledger import jobs as ledger
 from workers.stores import objectstore
@@ -20,6 +21,9 @@ def reconcile(db, s3: Minio, settings: Settings, enqueue: Callable[[int], None])
     known = ledger.known_etags(db, settings.scans_bucket)
     found = 0
     for key, etag, size in objectstore.list_objects(s3, settings.scans_bucket):
+        if drops.is_manifest(key):
+            drops.store(db, ledger.drop_of(key), drops.read_manifest(key, objectstore.read(s3, settings.scans_bucket, key)))
+            continue
         if (key, etag) in known:
             continue
         job_id, created = ledger.create(db, settings.scans_bucket, key, etag=etag, size=size)

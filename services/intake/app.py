@@ -35,11 +35,14 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from services.intake.events import created_objects
-from workers.celery_app import app as celery
+from workers.celery_app import send_jobs
+from starlette.concurrency import run_in_threadpool
+
+from workers import drops
 from workers.config import get_settings
-from workers.errors import UnavailableError
+from workers.errors import InputError, UnavailableError
 from workers.ledger import jobs as ledger
-from workers.stores import postgres
+from workers.stores import objectstore, postgres
 
 log = logging.getLogger("delo.intake")
 settings = get_settings()
@@ -82,7 +85,7 @@ class Dispatcher:
                     batch.append(job_id)
             if batch:
                 try:
-                    celery.send_task("delo.dispatch", kwargs={"job_ids": batch}, queue="publish")
+                    send_jobs(batch, self.max_batch)
                 except Exception:  # broker down: the jobs wait, queued, for the reconciler
                     log.exception("could not send %d job(s) to the workers", len(batch))
 
@@ -127,6 +130,9 @@ async def accept(body: dict) -> JSONResponse:
     try:
         async with apool.connection() as conn:
             for obj in created_objects(body):
+                if drops.is_manifest(obj.key):
+                    await run_in_threadpool(_store_manifest, obj)
+                    continue
                 # the ledger row first, then the task: a job may wait, but is never lost
                 cur = await conn.execute(*ledger.create_statement(
                     obj.bucket, obj.key, etag=obj.etag, version_id=obj.version_id, size=obj.size, queued=True))
@@ -139,6 +145,18 @@ async def accept(body: dict) -> JSONResponse:
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
         raise UnavailableError(f"ledger unreachable: {exc}") from exc
     return JSONResponse({"jobs": started, "already_known": known})
+
+
+def _store_manifest(obj) -> None:
+    """A drop's manifest is read as it arrives (it is small); it starts no job."""
+    data = objectstore.read(objectstore.client(settings), obj.bucket, obj.key)
+    try:
+        manifest = drops.read_manifest(obj.key, data)
+    except InputError as exc:  # answered 2xx all the same: retrying cannot mend it
+        log.warning("ignoring %s", exc)
+        return
+    with pool.connection() as conn:
+        drops.store(conn, ledger.drop_of(obj.key), manifest)
 
 
 @api.post("/minio/events", dependencies=[Depends(bearer)])

@@ -119,7 +119,7 @@ def stack_env(s3_endpoint, s3_proxy, database_url, redis_url, tmp_path_factory) 
 def workers(stack_env, tmp_path_factory) -> subprocess.Popen:
     """Two real Celery worker processes serving all three queues."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    proc = spawn([str(BIN / "celery"), "-A", "workers.celery_app", "worker", "-Q", "ocr,parse,publish",
+    proc = spawn([str(BIN / "celery"), "-A", "workers.celery_app", "worker", "-Q", "ocr,ocr_bulk,parse,publish",
                   "-c", "2", "--loglevel=INFO", "-n", f"test-{uuid.uuid4().hex[:6]}@%h"], stack_env, log)
     wait_until(lambda: b"ready." in log.read_bytes(), timeout=60, what="celery worker")
     yield proc

@@ -49,6 +49,17 @@ def download(s3: Minio, bucket: str, key: str, version_id: str | None, dest: Pat
     return dest
 
 
+def read(s3: Minio, bucket: str, key: str) -> bytes:
+    """A small object whole (a drop's manifest)."""
+    with unavailable_as_retryable(f"get s3://{bucket}/{key}", missing_is_final=True):
+        response = s3.get_object(bucket, key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+
 def put_bytes(s3: Minio, bucket: str, key: str, data: bytes, content_type: str) -> None:
     with unavailable_as_retryable(f"put s3://{bucket}/{key}"):
         s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)

@@ -12,7 +12,8 @@ import redis.exceptions
 from celery import Task, chord
 
 from workers import pipeline
-from workers.celery_app import app
+from workers import drops
+from workers.celery_app import app, ocr_queue
 from workers.config import get_settings
 from workers.errors import DeloError, FailureCode, UnavailableError
 from workers.ledger import jobs as ledger
@@ -86,7 +87,8 @@ def start(self, *, job_id: int) -> None:
         parse.apply_async([[_read_page(source, 1)]], kwargs={"job_id": job_id, "source": meta})
         return
     # one task per page: every worker takes a share of a long document
-    chord(ocr_page.s(job_id=job_id, number=n) for n in range(1, source.page_count + 1))(
+    queue = ocr_queue(job["drop_name"])
+    chord(ocr_page.s(job_id=job_id, number=n).set(queue=queue) for n in range(1, source.page_count + 1))(
         parse.s(job_id=job_id, source=meta))
 
 
@@ -135,6 +137,7 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict) -> None:
         return
     record = pipeline.build_record(uri=ledger.source_uri(job["bucket"], job["key"]), version=job["version"],
                                    drop=job["drop_name"], ocr=ocr, settings=settings)
+    drops.apply(record, drops.manifest_of(db, job["drop_name"]))
     ledger.transition(db, job_id, "publishing", record_id=record["id"])
     publish.apply_async(kwargs={"job_id": job_id, "record": record})
 
@@ -153,10 +156,12 @@ def publish(self, *, job_id: int, record: dict) -> None:
 @app.task(name="delo.dispatch", bind=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True,
           max_retries=settings.task_max_retries)
 def dispatch(self, *, job_ids: list[int]) -> None:
-    """The intake's batch of new jobs: one start task each, over one broker connection."""
+    """A batch of queued jobs (from the intake, a replay): one start task each, over one
+    broker connection, drops' jobs on the bulk queue."""
+    rows = resources.db().execute("SELECT id, drop_name FROM jobs WHERE id = ANY(%s)", (job_ids,)).fetchall()
     with app.producer_or_acquire() as producer:
-        for job_id in job_ids:
-            start.apply_async(kwargs={"job_id": job_id}, producer=producer)
+        for row in rows:
+            start.apply_async(kwargs={"job_id": row["id"]}, queue=ocr_queue(row["drop_name"]), producer=producer)
 
 
 @app.task(name="delo.reconcile", base=JobTask, bind=True)
@@ -166,5 +171,5 @@ def reconcile(self) -> dict:
 
 def enqueue(job_id: int) -> None:
     """Queue a job that is in the ledger: the ledger row is always written first."""
-    ledger.transition(resources.db(), job_id, "queued")
-    start.apply_async(kwargs={"job_id": job_id})
+    job = ledger.transition(resources.db(), job_id, "queued")
+    start.apply_async(kwargs={"job_id": job_id}, queue=ocr_queue(job["drop_name"]))
