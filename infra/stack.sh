@@ -2,6 +2,7 @@
 # The delo stack on this machine without Docker: `make stack` / `make stack-down`.
 #   S3 endpoint (moto server) 127.0.0.1:9000, buckets scans and records
 #   intake                    127.0.0.1:8080, token dev-token
+#   dashboard                 127.0.0.1:8081, viewer token dev-viewer, operator token dev-operator
 #   Celery workers (ocr; parse + publish) and beat, on the running Redis,
 #   with the database `delo` in the running PostgreSQL (created if missing).
 # Each process is started in its own session; its pid goes to .stack/NAME.pid and
@@ -14,6 +15,8 @@ export DELO_S3_ENDPOINT=${DELO_S3_ENDPOINT:-127.0.0.1:9000}
 export DELO_DATABASE_URL=${DELO_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/delo}
 export DELO_REDIS_URL=${DELO_REDIS_URL:-redis://127.0.0.1:6379/0}
 export DELO_INTAKE_TOKEN=${DELO_INTAKE_TOKEN:-dev-token}
+export DELO_DASHBOARD_VIEWER_TOKEN=${DELO_DASHBOARD_VIEWER_TOKEN:-dev-viewer}
+export DELO_DASHBOARD_OPERATOR_TOKEN=${DELO_DASHBOARD_OPERATOR_TOKEN:-dev-operator}
 
 launch() {  # name, command...
   local name=$1; shift
@@ -48,14 +51,17 @@ up() {
 from workers.config import get_settings
 from workers.stores import objectstore
 s = get_settings(); objectstore.ensure_buckets(objectstore.client(s), s.scans_bucket, s.records_bucket)"
-  launch intake $BIN/uvicorn services.intake.app:app --host 127.0.0.1 --port 8080
+  launch intake $BIN/uvicorn services.intake.app:app --host 127.0.0.1 --port 8080 --no-access-log
+  launch dashboard $BIN/uvicorn services.dashboard.app:app --host 127.0.0.1 --port 8081
   launch worker-ocr $BIN/celery -A workers.celery_app worker -Q ocr,ocr_bulk -c 2 -n ocr@%h --loglevel=INFO
   launch worker-publish $BIN/celery -A workers.celery_app worker -Q parse,publish -c 1 -n publish@%h --loglevel=INFO
   launch beat $BIN/celery -A workers.celery_app beat --schedule "$RUN/beat-schedule" --loglevel=INFO
   wait_for intake 30 curl -sf http://127.0.0.1:8080/healthz
+  wait_for dashboard 30 curl -sf http://127.0.0.1:8081/healthz
   wait_for "ocr worker" 60 grep -q "ready." "$RUN/worker-ocr.log"
   wait_for "publish worker" 60 grep -q "ready." "$RUN/worker-publish.log"
-  echo "stack up: S3 http://$DELO_S3_ENDPOINT, intake http://127.0.0.1:8080 (Bearer $DELO_INTAKE_TOKEN)"
+  echo "stack up: S3 http://$DELO_S3_ENDPOINT, intake http://127.0.0.1:8080 (Bearer $DELO_INTAKE_TOKEN),"
+  echo "          dashboard http://127.0.0.1:8081 (viewer $DELO_DASHBOARD_VIEWER_TOKEN, operator $DELO_DASHBOARD_OPERATOR_TOKEN)"
 }
 
 down() {

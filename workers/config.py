@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     records_bucket: str = "records"
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "postgresql://postgres@127.0.0.1:5432/delo"
+    # Where published documents go, when not beside the ledger (downstream's database).
+    documents_database_url: str | None = None
     documents_stream: str = "delo:documents"
     intake_token: str = "dev-token"
     # Above the longest task (a page at the OCR timeout, plus margin): a task that
@@ -52,6 +54,10 @@ class Settings(BaseSettings):
     # The reconciler re-queues jobs that sat this long in a state short of the end.
     stuck_after_seconds: int = 900
     reconcile_every_seconds: int = 300
+    # The dashboard: a viewer may look, an operator may also replay. Unset: nobody gets in.
+    dashboard_viewer_token: str | None = None
+    dashboard_operator_token: str | None = None
+    metrics_public: bool = True
     # Where worker processes keep downloaded sources while their pages are OCR'd.
     cache_dir: Path = Path("/tmp/delo-cache")
 

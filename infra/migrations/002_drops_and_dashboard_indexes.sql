@@ -9,3 +9,4 @@ CREATE TABLE IF NOT EXISTS drops (
 CREATE INDEX IF NOT EXISTS job_events_state_at_idx ON job_events (state, at);
 CREATE INDEX IF NOT EXISTS jobs_failure_idx ON jobs (failure_code, state_changed_at) WHERE state = 'failed';
 CREATE INDEX IF NOT EXISTS jobs_drop_state_idx ON jobs (drop_name, state);
+CREATE INDEX IF NOT EXISTS job_events_replays_idx ON job_events (at) WHERE detail ? 'replay';

@@ -98,12 +98,26 @@ def s3_proxy(s3_endpoint):
 
 
 @pytest.fixture(scope="session")
-def stack_env(s3_endpoint, s3_proxy, database_url, redis_url, tmp_path_factory) -> dict:
+def documents_proxy(database_url):
+    """The workers publish documents through this proxy to PostgreSQL: a test can cut it."""
+    from tests.stack.proxy import Proxy
+
+    info = psycopg.conninfo.conninfo_to_dict(database_url)
+    return Proxy(info.get("host", "127.0.0.1"), int(info.get("port", 5432)))
+
+
+@pytest.fixture(scope="session")
+def stack_env(s3_endpoint, s3_proxy, documents_proxy, database_url, redis_url, tmp_path_factory) -> dict:
     env = {
         **os.environ,
         "DELO_S3_ENDPOINT": f"127.0.0.1:{s3_proxy.port}", "DELO_S3_ACCESS_KEY": "test", "DELO_S3_SECRET_KEY": "test-secret",
         "DELO_DATABASE_URL": database_url, "DELO_REDIS_URL": redis_url, "DELO_INTAKE_TOKEN": "test-token",
         "DELO_CACHE_DIR": str(tmp_path_factory.mktemp("cache")), "DELO_STUCK_AFTER_SECONDS": "3600",
+        "DELO_DOCUMENTS_DATABASE_URL": psycopg.conninfo.make_conninfo(database_url, host="127.0.0.1",
+                                                                      port=documents_proxy.port),
+        # a store that stays away fails its job after ~15 s rather than ~10 min
+        "DELO_TASK_MAX_RETRIES": "3",
+        "DELO_DASHBOARD_VIEWER_TOKEN": "test-viewer", "DELO_DASHBOARD_OPERATOR_TOKEN": "test-operator",
     }
     os.environ.update({k: v for k, v in env.items() if k.startswith("DELO_")})
     from workers.config import get_settings
@@ -152,3 +166,14 @@ def s3(stack_env, s3_endpoint):
     from workers.stores import objectstore
 
     return objectstore.client(get_settings().model_copy(update={"s3_endpoint": s3_endpoint}))
+
+
+@pytest.fixture(scope="session")
+def dashboard(stack_env, tmp_path_factory) -> str:
+    port = free_port()
+    proc = spawn([str(BIN / "uvicorn"), "services.dashboard.app:app", "--host", "127.0.0.1", "--port", str(port)],
+                 stack_env, tmp_path_factory.mktemp("dashboard") / "dashboard.log")
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what="dashboard")
+    yield url
+    stop(proc)

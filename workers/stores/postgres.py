@@ -87,8 +87,10 @@ def search_documents(conn: psycopg.Connection, query: str, limit: int = 20) -> l
         return conn.execute(
             """SELECT id, source_uri, document_type, date,
                       record->'record'->'archival_references'->0->>'raw' AS archival_reference,
+                      (SELECT string_agg(p->>'name', ', ') FROM jsonb_array_elements(record->'record'->'signatories') p)
+                          AS signatories,
                       ts_rank(tsv, query.q) AS rank,
-                      ts_headline('russian', text, query.q, 'MaxFragments=1, MaxWords=20') AS snippet
+                      ts_headline('russian', text, query.q, 'MaxFragments=1, MaxWords=20, StartSel=⟦, StopSel=⟧') AS snippet
                FROM documents,
                     (SELECT websearch_to_tsquery('russian', %s) || websearch_to_tsquery('simple', %s) AS q) AS query
                WHERE tsv @@ query.q ORDER BY rank DESC, updated_at DESC LIMIT %s""",

@@ -148,7 +148,7 @@ def publish(self, *, job_id: int, record: dict) -> None:
     job = _job(job_id)
     if job is None or job["state"] == "failed":
         return
-    publish_record(record, db=db, s3=resources.s3(), broker=resources.broker(), settings=settings)
+    publish_record(record, db=resources.documents_db(), s3=resources.s3(), broker=resources.broker(), settings=settings)
     if job["state"] != "published":
         ledger.transition(db, job_id, "published", record_id=record["id"])
 

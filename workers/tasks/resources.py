@@ -26,11 +26,27 @@ def db():
     return _db
 
 
+_documents = None
+
+
+def documents_db():
+    """Where documents are published: the ledger's database unless configured apart."""
+    global _documents
+    url = get_settings().documents_database_url
+    if not url:
+        return db()
+    if _documents is None or _documents.closed:
+        _documents = postgres.connect(url)
+        postgres.migrate(_documents)
+    return _documents
+
+
 def reset_db() -> None:
-    global _db
-    if _db is not None and not _db.closed:
-        _db.close()
-    _db = None
+    global _db, _documents
+    for conn in (_db, _documents):
+        if conn is not None and not conn.closed:
+            conn.close()
+    _db = _documents = None
 
 
 @lru_cache(maxsize=1)

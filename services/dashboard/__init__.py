@@ -1,0 +1,1 @@
+"""The operations dashboard: queues, workers, drops, failures and replay, over the ledger."""

@@ -1,0 +1,285 @@
+"""The dashboard HTTP service: server-rendered pages over the ledger and the broker, a
+little JavaScript that refreshes each page's live part, replay actions and /metrics.
+
+    /                overview: queues, workers, jobs by state, pages per minute, failures
+    /drops, /drops/N each drop's progress; one drop's jobs and missing files
+    /failures        failed jobs, filters, replay one / selected / all matching
+    /jobs/ID         a job's timeline, pages, record
+    /documents?q=    full-text search over published records
+    /records/ID.json a published record
+    /metrics         Prometheus;  /healthz
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+import redis
+from markupsafe import Markup, escape
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from services.dashboard import metrics
+from services.dashboard.auth import COOKIE, LoginRequired, Role, operator, role_of, viewer
+from workers.celery_app import app as celery
+from workers.celery_app import send_jobs
+from workers.config import get_settings
+from workers.ledger import jobs as ledger
+from workers.ledger import queries, replay
+from workers.ledger.queries import JobFilter, parse_since
+from workers.stores import postgres
+
+settings = get_settings()
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+QUEUES = ("ocr", "ocr_bulk", "parse", "publish")
+pool: ConnectionPool | None = None
+
+
+class Workers:
+    """What each live worker is doing, asked of the broker every few seconds in the
+    background: a page never waits for the workers' answer."""
+
+    def __init__(self, every: float = 5.0):
+        self.every, self.snapshot, self.at = every, {}, None
+        threading.Thread(target=self._run, name="workers", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                active = celery.control.inspect(timeout=1.0).active() or {}
+                self.snapshot = {name: [{"task": t["name"].removeprefix("delo."), "job": (t.get("kwargs") or {}).get("job_id"),
+                                         "page": (t.get("kwargs") or {}).get("number")} for t in tasks]
+                                 for name, tasks in sorted(active.items())}
+                self.at = datetime.now(timezone.utc)
+            except Exception:  # the broker away: show the last answer, with its age
+                pass
+            time.sleep(self.every)
+
+
+workers = None
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI):
+    global pool, workers
+    with postgres.connect(settings.database_url) as conn:
+        postgres.migrate(conn)
+    pool = ConnectionPool(settings.database_url, min_size=2, max_size=10, open=True,
+                          kwargs={"autocommit": True, "row_factory": dict_row})
+    workers = Workers()
+    yield
+    pool.close()
+
+
+api = FastAPI(title="delo dashboard", lifespan=lifespan)
+broker = redis.Redis.from_url(settings.redis_url)
+
+
+@api.exception_handler(LoginRequired)
+def login_required(request: Request, _: LoginRequired):
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(f"/login?{urlencode({'next': str(request.url.path)})}", status_code=303)
+    return JSONResponse({"error": "a viewer or operator token is required"}, status_code=401,
+                        headers={"WWW-Authenticate": "Bearer"})
+
+
+def page(request: Request, name: str, role: Role, **context) -> HTMLResponse:
+    """A page, or with ?partial=1 only its live part (what the page's script polls)."""
+    partial = request.query_params.get("partial") == "1"
+    return templates.TemplateResponse(request, name, {"role": role, "operator": role >= Role.operator,
+                                                      "partial": partial, "now": datetime.now(timezone.utc), **context})
+
+
+def queue_depths() -> dict[str, int]:
+    try:
+        with broker.pipeline() as p:
+            for q in QUEUES:
+                p.llen(q)
+            return dict(zip(QUEUES, p.execute()))
+    except redis.RedisError:
+        return {}
+
+
+# --- pages -------------------------------------------------------------------------
+
+@api.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/", error: str | None = None):
+    return templates.TemplateResponse(request, "login.html", {"next": next, "error": error, "role": None})
+
+
+@api.post("/login")
+def login(token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
+    if role_of(token) is None:
+        return RedirectResponse(f"/login?{urlencode({'next': next, 'error': 'That token is not known.'})}", status_code=303)
+    response = RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    return response
+
+
+@api.post("/logout")
+def logout():
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@api.get("/", response_class=HTMLResponse)
+def overview(request: Request, role: Role = Depends(viewer)):
+    hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    with pool.connection() as conn:
+        states = ledger.counts_by_state(conn)
+        per_minute = queries.pages_per_minute(conn, 60)
+        failures = queries.failures_by_code(conn, hour_ago)
+    return page(request, "overview.html", role, queues=queue_depths(), states=states, states_order=ledger.STATES,
+                per_minute=per_minute, peak=max([p for _, p in per_minute] + [1]), failures=failures,
+                workers=workers.snapshot if workers else {}, workers_at=workers.at if workers else None)
+
+
+@api.get("/drops", response_class=HTMLResponse)
+def drops_page(request: Request, role: Role = Depends(viewer)):
+    with pool.connection() as conn:
+        drops = queries.drops_summary(conn)
+    return page(request, "drops.html", role, drops=drops, queues=queue_depths())
+
+
+@api.get("/drops/{name}", response_class=HTMLResponse)
+def drop_page(request: Request, name: str, state: str | None = None, role: Role = Depends(viewer)):
+    flt = JobFilter(drop=name, state=state or None)
+    with pool.connection() as conn:
+        summary = next((d for d in queries.drops_summary(conn) if d["name"] == name), None)
+        if summary is None:
+            raise HTTPException(404, "no such drop")
+        jobs = queries.list_jobs(conn, flt, limit=500)
+        missing = queries.missing_from_drop(conn, name)
+    return page(request, "drop.html", role, drop=summary, jobs=jobs, missing=missing, state=state)
+
+
+def _failure_filter(code: str | None, drop: str | None, since: str | None) -> JobFilter:
+    try:
+        return JobFilter(state="failed", code=code or None, drop=drop or None, since=parse_since(since))
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@api.get("/failures", response_class=HTMLResponse)
+def failures_page(request: Request, code: str | None = None, drop: str | None = None, since: str | None = None,
+                  role: Role = Depends(viewer)):
+    flt = _failure_filter(code, drop, since)
+    with pool.connection() as conn:
+        jobs = queries.list_jobs(conn, flt, limit=200)
+        total = queries.count_jobs(conn, flt)
+        codes = queries.failures_by_code(conn, datetime(1970, 1, 1, tzinfo=timezone.utc))
+    return page(request, "failures.html", role, jobs=jobs, total=total, codes=codes,
+                filters={"code": code or "", "drop": drop or "", "since": since or ""},
+                query=urlencode({k: v for k, v in {"code": code, "drop": drop, "since": since}.items() if v}))
+
+
+@api.post("/failures/replay")
+def replay_jobs(request: Request, job_id: Annotated[list[int] | None, Form()] = None, role: Role = Depends(operator)):
+    """Replay one job or the selected ones (form field job_id, repeated)."""
+    with pool.connection() as conn:
+        done = replay.replay(conn, job_id or [], by="dashboard")
+    send_jobs(done)
+    return _after_replay(request, done)
+
+
+@api.get("/failures/replay-all", response_class=HTMLResponse)
+def replay_all_confirm(request: Request, code: str | None = None, drop: str | None = None, since: str | None = None,
+                       role: Role = Depends(operator)):
+    """The confirmation before replaying every failure the filter matches, with the count."""
+    flt = _failure_filter(code, drop, since)
+    with pool.connection() as conn:
+        count = len(replay.matching(conn, flt))
+    return page(request, "confirm.html", role, count=count, filters={"code": code or "", "drop": drop or "", "since": since or ""})
+
+
+@api.post("/failures/replay-all")
+def replay_all(request: Request, code: Annotated[str, Form()] = "", drop: Annotated[str, Form()] = "",
+               since: Annotated[str, Form()] = "", expected: Annotated[int, Form()] = -1, role: Role = Depends(operator)):
+    flt = _failure_filter(code, drop, since)
+    with pool.connection() as conn:
+        ids = replay.matching(conn, flt)
+        if expected >= 0 and len(ids) > expected:
+            ids = ids[:expected]  # never more than the person confirmed
+        done = replay.replay(conn, ids, by="dashboard")
+    send_jobs(done)
+    return _after_replay(request, done)
+
+
+def _after_replay(request: Request, done: list[int]):
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(f"/failures?replayed={len(done)}", status_code=303)
+    return JSONResponse({"replayed": len(done), "job_ids": done})
+
+
+@api.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
+    with pool.connection() as conn:
+        job = ledger.get(conn, job_id)
+        if job is None:
+            raise HTTPException(404, "no such job")
+        events = ledger.events(conn, job_id)
+        record = postgres.get_document(conn, job["record_id"]) if job["record_id"] else None
+    return page(request, "job.html", role, job=job, events=events, record=record)
+
+
+@api.get("/documents", response_class=HTMLResponse)
+def documents_page(request: Request, q: str = "", role: Role = Depends(viewer)):
+    results = []
+    if q.strip():
+        with pool.connection() as conn:
+            results = postgres.search_documents(conn, q, 50)
+        for r in results:  # OCR text is escaped; only the match markers become bold
+            r["snippet"] = Markup(escape(r["snippet"] or "").replace("⟦", Markup("<b>")).replace("⟧", Markup("</b>")))
+    return page(request, "documents.html", role, q=q, results=results)
+
+
+@api.get("/records/{doc_id}.json")
+def record_json(doc_id: str, role: Role = Depends(viewer)):
+    with pool.connection() as conn:
+        record = postgres.get_document(conn, doc_id)
+    if record is None:
+        raise HTTPException(404, "no such record")
+    return JSONResponse(record)
+
+
+# --- JSON API (same filters as the CLI) -------------------------------------------------
+
+@api.get("/api/jobs")
+def api_jobs(state: str | None = None, drop: str | None = None, code: str | None = None, since: str | None = None,
+             limit: Annotated[int, Query(le=1000)] = 100, role: Role = Depends(viewer)):
+    try:
+        flt = JobFilter(state=state, drop=drop, code=code, since=parse_since(since))
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    with pool.connection() as conn:
+        return {"total": queries.count_jobs(conn, flt), "jobs": queries.list_jobs(conn, flt, limit)}
+
+
+@api.get("/healthz")
+def healthz() -> dict:
+    with pool.connection() as conn:
+        conn.execute("SELECT 1")
+    return {"ok": True}
+
+
+@api.get("/metrics")
+def prometheus(request: Request) -> Response:
+    if not settings.metrics_public:
+        viewer(request)
+    with pool.connection() as conn:
+        body = metrics.render(conn, queue_depths())
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
+
+
+app = api
