@@ -156,6 +156,7 @@ def db(stack_env):
     from workers.stores import postgres
 
     with postgres.connect(stack_env["DELO_DATABASE_URL"]) as conn:
+        postgres.migrate(conn)
         yield conn
 
 
