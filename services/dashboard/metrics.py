@@ -19,27 +19,35 @@ class LedgerCollector:
             depth.add_metric([name], n)
         yield depth
 
+        # one pass over the jobs for the states, the failures and the per-page OCR times
+        rows = self.conn.execute(
+            "SELECT state, failure_code, count(*) AS n, coalesce(sum(page_count), 0) AS pages, "
+            + ", ".join(f"count(*) FILTER (WHERE s <= {b}) AS b{i}" for i, b in enumerate(BUCKETS))
+            + ", count(s) AS timed, coalesce(sum(s), 0) AS total FROM ("
+            "  SELECT state, failure_code, page_count, CASE WHEN state = 'published' AND timings ? 'ocr'"
+            "    THEN (timings->>'ocr')::float / greatest(page_count, 1) END AS s FROM jobs OFFSET 0) t"  # OFFSET 0: compute s once a row, not once per bucket
+            " GROUP BY state, failure_code").fetchall()
         jobs = GaugeMetricFamily("delo_jobs", "jobs in the ledger by state", labels=["state"])
-        for row in self.conn.execute("SELECT state, count(*) AS n FROM jobs GROUP BY state"):
-            jobs.add_metric([row["state"]], row["n"])
+        by_state: dict[str, int] = {}
+        for r in rows:
+            by_state[r["state"]] = by_state.get(r["state"], 0) + r["n"]
+        for state, n in by_state.items():
+            jobs.add_metric([state], n)
         yield jobs
 
-        pages = self.conn.execute("SELECT coalesce(sum(page_count), 0) AS n FROM jobs WHERE state = 'published'").fetchone()
-        yield CounterMetricFamily("delo_pages_processed", "pages of published jobs", value=pages["n"])
-
-        row = self.conn.execute(
-            "SELECT " + ", ".join(f"count(*) FILTER (WHERE s <= {b}) AS b{i}" for i, b in enumerate(BUCKETS))
-            + ", count(*) AS n, coalesce(sum(s), 0) AS total FROM ("
-            "  SELECT (timings->>'ocr')::float / greatest(page_count, 1) AS s FROM jobs"
-            "  WHERE state = 'published' AND timings ? 'ocr') t").fetchone()
+        published = [r for r in rows if r["state"] == "published"]
+        yield CounterMetricFamily("delo_pages_processed", "pages of published jobs",
+                                  value=sum(r["pages"] for r in published))
+        row = {k: sum(r[k] for r in published) for k in [f"b{i}" for i in range(len(BUCKETS))] + ["timed", "total"]}
         yield HistogramMetricFamily(
             "delo_ocr_seconds_per_page", "seconds in the OCR state per page, per published job",
-            buckets=[(str(b), row[f"b{i}"]) for i, b in enumerate(BUCKETS)] + [("+Inf", row["n"])],
+            buckets=[(str(b), row[f"b{i}"]) for i, b in enumerate(BUCKETS)] + [("+Inf", row["timed"])],
             sum_value=row["total"])
 
         failures = CounterMetricFamily("delo_failures", "failed jobs by failure code", labels=["code"])
-        for r in self.conn.execute("SELECT failure_code, count(*) AS n FROM jobs WHERE state = 'failed' GROUP BY 1"):
-            failures.add_metric([r["failure_code"] or "UNKNOWN"], r["n"])
+        for r in rows:
+            if r["state"] == "failed":
+                failures.add_metric([r["failure_code"] or "UNKNOWN"], r["n"])
         yield failures
 
         replays = self.conn.execute("SELECT count(*) AS n FROM job_events WHERE detail ? 'replay'").fetchone()
