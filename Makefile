@@ -28,6 +28,8 @@ bench: venv samples  ## parser vs ../shared/corpus/dev, OCR vs bare tesseract, t
 	$(VENV)/bin/python bench/ocr.py
 	bash infra/services.sh
 	$(VENV)/bin/python bench/pipeline.py
+	$(VENV)/bin/python bench/dashboard.py
+	$(VENV)/bin/python bench/replay.py
 
 samples: samples/scans/.made
 samples/scans/.made: samples/make_samples.py samples/texts/*.txt workers/synthetic.py | venv
