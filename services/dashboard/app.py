@@ -176,7 +176,7 @@ def failures_page(request: Request, code: str | None = None, drop: str | None = 
                   role: Role = Depends(viewer)):
     flt = _failure_filter(code, drop, since)
     with pool.connection() as conn:
-        jobs = queries.list_jobs(conn, flt, limit=200)
+        jobs = queries.list_jobs(conn, flt, limit=200, with_traceback=True)
         total = queries.count_jobs(conn, flt)
         codes = queries.failures_by_code(conn, datetime(1970, 1, 1, tzinfo=timezone.utc))
     return page(request, "failures.html", role, jobs=jobs, total=total, codes=codes,

@@ -20,13 +20,9 @@ def test_operator_replays_a_failed_job_and_watches_it_publish(
     [job] = fail_while_documents_db_is_away(tmp_path, s3, db, intake, documents_proxy, [key])
     context, page = logged_in(browser, dashboard, "test-operator")
 
-    page.goto(f"{dashboard}/")
-    page.wait_for_selector("text=Jobs by state")
-    shot(page, "overview")
-
     page.goto(f"{dashboard}/failures?code=STORE_UNAVAILABLE")
     row = page.locator(f"#job-{job['id']}")
-    assert "STORE_UNAVAILABLE" in row.inner_text()
+    assert "STORE_UNAVAILABLE" in row.inner_text() and "last traceback" in row.inner_text()
     shot(page, "failures")
     row.get_by_role("button", name="Replay").click()
     page.wait_for_selector("#replayed")
@@ -43,6 +39,9 @@ def test_operator_replays_a_failed_job_and_watches_it_publish(
     shot(page, "drop")
     page.goto(f"{dashboard}/drops")
     shot(page, "drops")
+    page.goto(f"{dashboard}/")
+    page.wait_for_selector("text=Jobs by state")
+    shot(page, "overview")
 
     page.goto(f"{dashboard}/documents")
     page.fill("input[name=q]", "телеграммы")

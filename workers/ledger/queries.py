@@ -49,12 +49,16 @@ class JobFilter:
         return (" AND ".join(clauses) or "true"), args
 
 
-def list_jobs(conn: psycopg.Connection, flt: JobFilter, limit: int = 100, offset: int = 0) -> list[dict]:
+def list_jobs(conn: psycopg.Connection, flt: JobFilter, limit: int = 100, offset: int = 0,
+              with_traceback: bool = False) -> list[dict]:
     where, args = flt.where()
+    # the traceback of the job's last failure, if an exception made it
+    traceback = (", (SELECT e.detail->>'traceback' FROM job_events e WHERE e.job_id = jobs.id AND e.state = 'failed'"
+                 " ORDER BY e.id DESC LIMIT 1) AS traceback") if with_traceback else ""
     with unavailable_as_retryable():
         return conn.execute(
             f"SELECT id, bucket, key, drop_name, state, attempts, page_count, failure_code, failure_message, "
-            f"record_id, created_at, state_changed_at FROM jobs WHERE {where} "
+            f"record_id, created_at, state_changed_at{traceback} FROM jobs WHERE {where} "
             f"ORDER BY state_changed_at DESC, id DESC LIMIT %s OFFSET %s", (*args, limit, offset)).fetchall()
 
 
