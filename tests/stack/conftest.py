@@ -178,3 +178,10 @@ def dashboard(stack_env, tmp_path_factory) -> str:
     wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what="dashboard")
     yield url
     stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from tests.stack.browser import launch_browser
+
+    yield from launch_browser()

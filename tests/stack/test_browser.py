@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import logged_in, shot
+from tests.stack.browser import logged_in, shot
 from tests.stack.helpers import wait_for_job
 from tests.stack.test_replay import documents_for, fail_while_documents_db_is_away
 

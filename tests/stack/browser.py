@@ -1,4 +1,4 @@
-"""Browser tests: the whole stack from tests/stack, and Debian's chromium driven by Playwright.
+"""Debian's chromium driven by Playwright, for the browser tests of the dashboard.
 
 Screenshots of each page go to test-artifacts/ at the top of the checkout."""
 
@@ -9,14 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack.conftest import *  # noqa: F403 (the stack's fixtures)
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
-def browser():
+def launch_browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
