@@ -3,7 +3,6 @@ Celery workers → PostgreSQL, the records bucket and the Redis stream."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import httpx
