@@ -140,15 +140,20 @@ def workers(stack_env, tmp_path_factory) -> subprocess.Popen:
     stop(proc)
 
 
-@pytest.fixture(scope="session")
-def intake(stack_env, tmp_path_factory) -> str:
+def serve(service: str, env: dict, folder: Path):
+    """One of delo's HTTP services under uvicorn on a free port, until the session ends."""
     port = free_port()
-    proc = spawn([str(BIN / "uvicorn"), "services.intake.app:app", "--host", "127.0.0.1", "--port", str(port)],
-                 stack_env, tmp_path_factory.mktemp("intake") / "intake.log")
+    proc = spawn([str(BIN / "uvicorn"), f"services.{service}.app:app", "--host", "127.0.0.1", "--port", str(port)],
+                 env, folder / f"{service}.log")
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what="intake")
+    wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what=service)
     yield url
     stop(proc)
+
+
+@pytest.fixture(scope="session")
+def intake(stack_env, tmp_path_factory) -> str:
+    yield from serve("intake", stack_env, tmp_path_factory.mktemp("intake"))
 
 
 @pytest.fixture
@@ -171,13 +176,7 @@ def s3(stack_env, s3_endpoint):
 
 @pytest.fixture(scope="session")
 def dashboard(stack_env, tmp_path_factory) -> str:
-    port = free_port()
-    proc = spawn([str(BIN / "uvicorn"), "services.dashboard.app:app", "--host", "127.0.0.1", "--port", str(port)],
-                 stack_env, tmp_path_factory.mktemp("dashboard") / "dashboard.log")
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what="dashboard")
-    yield url
-    stop(proc)
+    yield from serve("dashboard", stack_env, tmp_path_factory.mktemp("dashboard"))
 
 
 @pytest.fixture(scope="session")
