@@ -6,7 +6,7 @@ from workers.records.dates import find_dates
 
 @pytest.mark.parametrize("raw, iso", [
     ("26 октября 1949 г.", "1949-10-26"),
-    ("29 апреля 1948 года", "1948-04-29"),
+    ("17 апреля 1948 года", "1948-04-17"),
     ("12 ДЕКАБРЯ 1951 г", "1951-12-12"),
     ("«5» мая 1950 г.", "1950-05-05"),
     ("13.6.51", "1951-06-13"),
@@ -27,13 +27,13 @@ def test_not_dates(text: str) -> None:
 
 
 def test_yearless_date_takes_the_documents_year() -> None:
-    """GIVEN a letter dated 23 February 1952 that answers a telegram `от 21 февраля`
+    """GIVEN a letter dated 10 March 1951 that answers a telegram `от 8 марта`
     THEN the document's date is its own and the answered date takes its year."""
-    record = parse_record("23 февраля 1952 г.\nТоварищу Иванову,\nВашу телеграмму от 21 февраля получили.\n",
+    record = parse_record("10 марта 1951 г.\nТоварищу Иванову,\nВашу телеграмму от 8 марта получили.\n",
                           with_entities=False)
-    assert record["date"] == "1952-02-23"
-    assert record["date_raw"] == "23 февраля 1952 г."
-    assert record["dates_mentioned"] == [{"date": "1952-02-21", "raw": "21 февраля"}]
+    assert record["date"] == "1951-03-10"
+    assert record["date_raw"] == "10 марта 1951 г."
+    assert record["dates_mentioned"] == [{"date": "1951-03-08", "raw": "8 марта"}]
 
 
 def test_the_date_a_document_answers_is_not_its_date() -> None:

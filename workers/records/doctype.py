@@ -1,5 +1,5 @@
 """The document's type and title, from its heading: a type word opening one of the
-first lines (`ТЕЛЕГРАММА Сталина Мао Цзэдуну.`, `Постановление Комиссии ЦК КПСС ...`).
+first lines (`ТЕЛЕГРАММА`, `Шифртелеграмма № 2997/ш`, `Постановление Политбюро ЦК ...`).
 A text with no heading has no type: a salutation is not evidence of a letter."""
 
 from __future__ import annotations

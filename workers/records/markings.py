@@ -60,7 +60,7 @@ def registration_number(text: str) -> str | None:
         for m in _REG.finditer(line):
             before = line[: m.start()]
             if REFERENCE_KIND_RE.search(before) and not _is_heading(before):
-                continue  # `см. телеграмму тов. Ковалева № 234` cites another document
+                continue  # `см. телеграмму тов. Рощина № 518` cites another document
             if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before) or _COPY.search(before):
                 continue
             number = re.sub(r"\s+", "", m.group("number"))

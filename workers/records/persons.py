@@ -3,11 +3,11 @@
 Where they stand in a Soviet document:
 - addressees after `Товарищу` / `Товарищам` / `тов.` / `тт.` on an address or salutation
   line (`Товарищам МАЛЕНКОВУ, БЕРИЯ`, `Товарищ Филиппов!`), on a line of dative names
-  alone (`КОВАЛЕВУ, РОЩИНУ`), and in the heading (`Телеграмма Мао Цзэдуну`);
+  alone (`ШТЫКОВУ, РОЩИНУ`), and in the heading (`Телеграмма Мао Цзэдуну`);
 - signatories alone on a line after the text begins (`В.Молотов`, `ФИЛИППОВ.`,
   `Мао Цзэдун`), sometimes after a role on the same or the line above
   (`Секретарь Ленинградского обкома ВКП(б)` / `АНДРИАНОВ`).
-Names inside sentences (`на имя тов.Филиппова`) are neither.
+Names inside sentences (`письмо на имя тов.Вышинского`) are neither.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def _covers(line: str, people: list[dict]) -> bool:
 
 
 def _heading_addressees(rest: str) -> list[dict]:
-    """`Сталина Мао Цзэдуну` after `Телеграмма`: group the names, keep the dative ones."""
+    """`Молотова Мао Цзэдуну` after `Телеграмма`: group the names, keep the dative ones."""
     tokens = re.findall(rf"{_INITIALS}|{_WORD}|\S+", rest)
     found, group, initials = [], [], None
     for tok in tokens + ["."]:

@@ -1,4 +1,4 @@
-"""Other documents a text cites: `см. телеграмму тов. Ковалева № 234`,
+"""Other documents a text cites: `см. телеграмму тов. Рощина № 518`,
 `Вашу телеграмму от 21 февраля`, `письмо от 26 апреля`."""
 
 from __future__ import annotations

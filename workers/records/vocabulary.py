@@ -34,7 +34,7 @@ def doc_type_of(word: str) -> str | None:
     return None
 
 
-# Kinds of documents a text cites ("на телеграмму тов. Ковалева № 234"), any case form.
+# Kinds of documents a text cites ("на телеграмму тов. Рощина № 518"), any case form.
 REFERENCE_KINDS: list[tuple[str, str]] = [
     (r"шифртелеграмм|шифровк", "ciphered_telegram"),
     (r"телеграмм|телефонограмм|радиограмм", "telegram"),
