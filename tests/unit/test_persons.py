@@ -59,10 +59,17 @@ def test_signatories(tail: str, expected: str, initials: str | None) -> None:
     assert (person["name"], person["initials"]) == (expected, initials)
 
 
+def test_who_recorded_a_conversation_signs_it() -> None:
+    [person] = signatories(clean(BODY + "Записал: Н. Федоренко\n"))
+    assert (person["name"], person["initials"], person["role"]) == ("Федоренко", "Н.", "Записал")
+
+
 def test_signatory_role_above_and_on_the_same_line() -> None:
     text = BODY + "\nСекретарь Ленинградского обкома ВКП(б)\nАНДРИАНОВ\n"
     [person] = signatories(clean(text))
     assert (person["name"], person["role"]) == ("Андрианов", "Секретарь Ленинградского обкома ВКП(б)")
+    [person] = signatories(clean(BODY + "Управляющий Делами Совета Министров СССР\nА.КОРОБОВ\n"))
+    assert (person["name"], person["role"]) == ("Коробов", "Управляющий Делами Совета Министров СССР")
     [person] = signatories(clean(BODY + "Секретарь ЦК ВКП(б) А.Жданов\n"))
     assert (person["name"], person["initials"], person["role"]) == ("Жданов", "А.", "Секретарь ЦК ВКП(б)")
 

@@ -194,8 +194,12 @@ def signatories(text: str) -> list[dict]:
         if _continues_sentence(lines, i):
             continue
         bare = _strip(line)
+        # `Записал: Н. Федоренко` under a record of conversation: the one who wrote it down
+        recorded = re.match(r"(?i)записал[аи]?\s*:?\s*", bare)
+        if recorded:
+            bare = bare[recorded.end():]
         person = _read_item(bare, "nomn")
-        role = None
+        role = "Записал" if recorded and person else None
         if person is None:
             # `Секретарь ЦК ВКП(б) А. Жданов`: the name closes the line
             role, name = _role_then_name(bare)
