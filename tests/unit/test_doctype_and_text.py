@@ -15,6 +15,8 @@ from workers.records.text import clean
     ("Из протокола № 70\n", "protocol", "Из протокола"),
     ("СПРАВКА\nо ходе работ\n", "certificate", "СПРАВКА"),
     ("Приказ № 5\n", "order", "Приказ"),
+    ("ИЗ ДНЕВНИКА В.М. МОЛОТОВА\n", "record_of_conversation", "ИЗ ДНЕВНИКА"),
+    ("Заявление ТАСС\n", "other", "Заявление"),
 ])
 def test_document_types(text: str, kind: str, raw: str) -> None:
     found_kind, found_raw, title = document_type(clean(text))
