@@ -136,6 +136,7 @@ def workers(stack_env, tmp_path_factory) -> subprocess.Popen:
     proc = spawn([str(BIN / "celery"), "-A", "workers.celery_app", "worker", "-Q", "ocr,ocr_bulk,parse,publish",
                   "-c", "2", "--loglevel=INFO", "-n", f"test-{uuid.uuid4().hex[:6]}@%h"], stack_env, log)
     wait_until(lambda: b"ready." in log.read_bytes(), timeout=60, what="celery worker")
+    proc.log = log  # tests read what the workers did (a retry, say) from here
     yield proc
     stop(proc)
 

@@ -4,6 +4,7 @@ Celery workers → PostgreSQL, the records bucket and the Redis stream."""
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -159,14 +160,18 @@ def test_reconciler_requeues_a_job_whose_task_was_lost(tmp_path, s3, db, workers
 def test_object_store_outage_is_retried_not_failed(tmp_path, s3, db, intake, workers, s3_proxy) -> None:
     """GIVEN the object store stops answering the workers WHEN a job starts THEN its task is
     retried with backoff, the job does not fail, and it is published once the store is back."""
-    import time
+    from tests.stack.conftest import wait_until
 
     key = "single/outage.png"
     obj = upload(s3, key, png_bytes(tmp_path))
+    seen = workers.log.stat().st_size
     s3_proxy.cut()
     try:
         notify(intake, minio_event(obj))
-        time.sleep(4)  # long enough for the first download to fail and a retry to be scheduled
+        # the first download fails and the worker schedules a retry (the backoff is jittered,
+        # so the test waits for the retry itself rather than for a fixed time)
+        retry = re.compile(rb"delo\.start\[[^\]]+\] retry: Retry in")
+        wait_until(lambda: retry.search(workers.log.read_bytes()[seen:]), timeout=60, what="a retry")
         job = db.execute("SELECT state FROM jobs WHERE key = %s", (key,)).fetchone()
         assert job["state"] in ("queued", "ocr")
     finally:
