@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from workers.records import morph
+from workers.records.dates import find_dates
 from workers.records.vocabulary import ADDRESS_RE, DOC_TYPE_RE, ROLE_RE
 
 _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
@@ -193,7 +194,7 @@ def signatories(text: str) -> list[dict]:
             continue
         if _continues_sentence(lines, i):
             continue
-        bare = _strip(line)
+        bare = _signature_only(line)
         # `Записал: Н. Федоренко` under a record of conversation: the one who wrote it down
         recorded = re.match(r"(?i)записал[аи]?\s*:?\s*", bare)
         if recorded:
@@ -230,6 +231,16 @@ def _role_then_name(line: str) -> tuple[str | None, str | None]:
     if not (name.isupper() or re.search(r"[А-ЯЁ]\.", name)):
         return None, None
     return m.group("role").strip(), name
+
+
+def _signature_only(line: str) -> str:
+    """The line without what often stands beside a signature: `(подпись)`, `/подпись/`,
+    and the date it was signed (`Мао Цзэдун 24.VI.52`)."""
+    line = re.sub(r"[(/]\s*подпись\s*[)/]|(?<!\w)подпись(?!\w)", " ", line, flags=re.IGNORECASE)
+    for d in reversed(find_dates(line)):
+        if not line[d.end:].strip(" .,"):
+            line = line[: d.start]
+    return _strip(line)
 
 
 def _continues_sentence(lines: list[str], i: int) -> bool:
