@@ -36,6 +36,7 @@ def test_declassified(text: str, expected: bool) -> None:
     ("Записка\n(см.Телеграмму тов.Рощина N 518 )\n", None),
     ("Вашу телеграмму № 3115 получил.\n", None),
     ("АП РФ, Фонд М 3, Опись М 58, Дело 12\n", None),
+    ("ШИФРТЕЛЕГРАММА\n" + "Текст телеграммы.\n" * 14 + "ФИЛИППОВ\n№ 4/2351\n20 июня 1950 г.\n", "№ 4/2351"),
 ])
 def test_registration_number(text: str, expected: str | None) -> None:
     assert registration_number(clean(text)) == expected

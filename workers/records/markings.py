@@ -56,7 +56,9 @@ def declassified(text: str) -> bool:
 def registration_number(text: str) -> str | None:
     """`№ 2997/ш`, `К № 27/5с`: a number in the document's header, not one it cites."""
     lines = [line for line in text.split("\n") if line.strip()]
-    for line in lines[:HEADER_LINES]:
+    # in the header, or on a line of its own among the last few (beside the signature)
+    tail = [line for line in lines[HEADER_LINES:][-6:] if re.match(r"\s*(?:[А-ЯA-Z]{1,3}\s+)?№", line)]
+    for line in lines[:HEADER_LINES] + tail:
         for m in _REG.finditer(line):
             before = line[: m.start()]
             if REFERENCE_KIND_RE.search(before) and not _is_heading(before):
