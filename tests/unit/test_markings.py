@@ -13,6 +13,8 @@ from workers.records.text import clean
     ("К № 27/5с Совершенно секретно\n", ["Совершенно секретно"]),
     ("Для служебного пользования\n", ["Для служебного пользования"]),
     ("Рассекречено\n", []),
+    ("Соверщенно секретно\n", ["Совершенно секретно"]),   # OCR bent a letter
+    ("Советскому секретарю\n", []),
     ("Мы обсудили вопрос, который следует держать в тайне и хранить секретно от всех посторонних лиц без исключения.\n", []),
 ])
 def test_classification(text: str, expected: list[str]) -> None:
@@ -22,6 +24,7 @@ def test_classification(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize("text, expected", [
     ("Совершенно секретно\nРассекречено\n", True),
     ("РАССЕКРЕЧЕНО\n", True),
+    ("Расеекречено\n", True),
     ("Совершенно секретно\n", False),
 ])
 def test_declassified(text: str, expected: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from workers.records.vocabulary import DOC_TYPE_RE, REFERENCE_KIND_RE
 
@@ -34,9 +35,25 @@ _ARCHIVAL_LEVEL = re.compile(r"(?:фонд|опись|дело|лист|лист
 _COPY = re.compile(r"(?:экз\.?|экземпляр|стр\.|тираж)\s*$", re.IGNORECASE)
 
 
+# Whole short lines that OCR has bent a letter or two of (`Соверщенно секретно`): matched
+# by similarity, ≥ 0.85 (`Советскому секретарю` scores 0.62 against the first).
+_FUZZY = ["Совершенно секретно", "Строго секретно", "Особая папка", "Особой важности", "Для служебного пользования"]
+_FUZZY_MIN = 0.85
+
+
+def _like(line: str, phrase: str) -> bool:
+    return SequenceMatcher(None, line.lower().strip(" .,:;"), phrase.lower()).ratio() >= _FUZZY_MIN
+
+
 def classification(text: str) -> list[str]:
     found: list[str] = []
     for line in text.split("\n"):
+        if 6 <= len(line.strip()) <= 40:
+            fuzzy = next((p for p in _FUZZY if _like(line, p)), None)
+            if fuzzy:
+                if fuzzy not in found:
+                    found.append(fuzzy)
+                continue
         work = line
         for pattern, name in _MARKINGS:
             for m in re.finditer(pattern, work, re.IGNORECASE):
@@ -50,7 +67,8 @@ def classification(text: str) -> list[str]:
 
 
 def declassified(text: str) -> bool:
-    return any(_DECLASSIFIED.match(line.strip()) for line in text.split("\n"))
+    return any(_DECLASSIFIED.match(line.strip()) or (len(line.strip()) <= 20 and _like(line, "Рассекречено"))
+               for line in text.split("\n"))
 
 
 def registration_number(text: str) -> str | None:
