@@ -29,9 +29,6 @@ class Settings(BaseSettings):
     # 80 Mpx is an A0 sheet at 300 dpi; a decompression bomb declares far more.
     max_page_pixels: int = 80_000_000
 
-    # Embedded mode
-    sqlite_path: Path = Path("delo.sqlite3")
-
     # The event-driven stack: object store, broker, ledger and documents database
     s3_endpoint: str = "127.0.0.1:9000"
     s3_access_key: str = "delo"

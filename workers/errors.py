@@ -1,8 +1,9 @@
 """Failure codes and the exception tree.
 
 Every failure a job can end in has a FailureCode. A code knows whether trying again
-can help (a store that was unreachable) or not (a corrupt file stays corrupt), so the
-drivers decide retries from the code alone.
+can help (a store that was unreachable, a timeout) or not (a corrupt file stays
+corrupt): what an operator may expect of a replay. The Celery tasks retry on their own
+only UnavailableError, whose cause passes without anyone's help.
 
     DeloError                  base: carries .code and a one-line message
     ├── InputError             the source itself is bad: never retried

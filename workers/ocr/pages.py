@@ -54,7 +54,8 @@ def iter_pages(path: Path, kind: str, settings: Settings) -> Iterator[Page]:
 def one_page(path: Path, kind: str, number: int, folder: Path, settings: Settings) -> Page:
     """Page `number` alone, for workers that share a document's pages between them."""
     if kind == "pdf":
-        w_pt, h_pt = _pdf_page_sizes(path, settings)[number - 1]
+        sizes = _SIZE.findall(_pdfinfo(path, settings, "-f", str(number), "-l", str(number)))
+        w_pt, h_pt = (float(sizes[0][1]), float(sizes[0][2])) if sizes else (595.0, 842.0)
         _check_pixels(path, number, (w_pt / 72 * settings.pdf_dpi) * (h_pt / 72 * settings.pdf_dpi), settings)
         file = _render(path, number, folder, settings)
         return Page(number, _read_gray(file, path, number), settings.pdf_dpi, file)

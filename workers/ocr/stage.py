@@ -99,10 +99,10 @@ def ocr_file(path: Path, settings: Settings | None = None,
     return result
 
 
-def ocr_source_page(source: Source, number: int, settings: Settings) -> PageResult:
-    """One page of a source, for a worker that has been handed just that page."""
+def ocr_one_page(path: Path, kind: str, number: int, settings: Settings) -> PageResult:
+    """One page of a source already opened (see open_source), for a worker handed just that page."""
     with tempfile.TemporaryDirectory(prefix="delo-render-") as tmp:
-        return ocr_page(pages.one_page(source.path, source.kind, number, Path(tmp), settings), settings)
+        return ocr_page(pages.one_page(path, kind, number, Path(tmp), settings), settings)
 
 
 def check_text(result: OcrResult, name: str) -> None:

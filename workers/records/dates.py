@@ -47,10 +47,6 @@ class DateMatch:
             return f"{year:04d}-{self.month:02d}"
         return f"{year:04d}-{self.month:02d}-{self.day:02d}"
 
-    @property
-    def complete(self) -> bool:
-        return self.year is not None and self.day is not None
-
 
 def _month_number(word: str) -> int | None:
     w = word.lower().rstrip(".")

@@ -48,11 +48,9 @@ def is_name_like(word: str) -> bool:
     return not known(word)
 
 
-def has_case(word: str, case: str, *, names_only: bool = True) -> bool:
-    for p in parses(word):
-        if case in p.tag.grammemes and (not names_only or _NAME_TAGS & p.tag.grammemes):
-            return True
-    return False
+def has_case(word: str, case: str) -> bool:
+    """Whether the word can be a name in this case."""
+    return any(case in p.tag.grammemes and _NAME_TAGS & p.tag.grammemes for p in parses(word))
 
 
 def title(word: str) -> str:

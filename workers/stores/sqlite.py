@@ -77,11 +77,3 @@ class SqliteStore:
                  failure_code = excluded.failure_code, message = excluded.message, updated_at = excluded.updated_at""",
             (uri, state, record_id, code, message, now),
         )
-
-    def count(self, table: str = "documents") -> int:
-        assert table in ("documents", "ingests")
-        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-    def get(self, record_id: str) -> dict | None:
-        row = self.db.execute("SELECT record FROM documents WHERE id = ?", (record_id,)).fetchone()
-        return json.loads(row[0]) if row else None

@@ -84,18 +84,19 @@ def start(self, *, job_id: int) -> None:
     meta = {"content_type": source.content_type, "sha256": source.sha256}
     if source.page_count == 1:
         # a single page is read here: a second task would only add a hop and a download
-        parse.apply_async([[_read_page(source, 1)]], kwargs={"job_id": job_id, "source": meta})
+        parse.apply_async([[_read_page(source.path, source.kind, 1)]], kwargs={"job_id": job_id, "source": meta})
         return
-    # one task per page: every worker takes a share of a long document
+    # one task per page: every worker takes a share of a long document; the source was
+    # checked here once, so a page task only renders and reads its page
     queue = ocr_queue(job["drop_name"])
-    chord(ocr_page.s(job_id=job_id, number=n).set(queue=queue) for n in range(1, source.page_count + 1))(
-        parse.s(job_id=job_id, source=meta))
+    chord(ocr_page.s(job_id=job_id, number=n, kind=source.kind).set(queue=queue)
+          for n in range(1, source.page_count + 1))(parse.s(job_id=job_id, source=meta))
 
 
-def _read_page(source: stage.Source, number: int) -> dict:
+def _read_page(path, kind: str, number: int) -> dict:
     """A page's result, or its failure as data: one bad page fails the job, not the chord."""
     try:
-        return vars(stage.ocr_source_page(source, number, settings))
+        return vars(stage.ocr_one_page(path, kind, number, settings))
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -103,17 +104,11 @@ def _read_page(source: stage.Source, number: int) -> dict:
 
 
 @app.task(name="delo.ocr_page", base=JobTask, bind=True)
-def ocr_page(self, *, job_id: int, number: int) -> dict:
+def ocr_page(self, *, job_id: int, number: int, kind: str) -> dict:
     job = _job(job_id)
     if job is None or job["state"] in ledger.FINAL:
         return {"number": number, "failure": ["SUPERSEDED", "the job ended before this page"]}
-    try:
-        source = stage.open_source(resources.fetch(job), settings)
-    except UnavailableError:
-        raise  # retried
-    except DeloError as exc:
-        return {"number": number, "failure": [exc.code.value, exc.message]}
-    return _read_page(source, number)
+    return _read_page(resources.fetch(job), kind, number)
 
 
 @app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
