@@ -45,7 +45,7 @@ _NUM = r"(?:№\s*)?"
 _VALUE = r"([0-9]+[А-Яа-яA-Za-z]?(?:[-/][0-9А-Яа-яA-Za-z]+)?|[А-ЯA-Z]{1,2}-?[0-9]*(?=[.,;\s]|$))"
 _SHEET = r"\d+(?:\s*об\.?)?(?:\s*(?:-|–|—)\s*\d+(?:\s*об\.?)?)?"
 _SHEETS = rf"({_SHEET}(?:\s*,\s*{_SHEET})*)"
-_SEP = r"[\s,.;:]*"
+_SEP = r"(?:[\s,.;:]|-(?=\s))*"  # `Оп. 163- Д. 869`: a hyphen printed for a period
 
 _FOND = re.compile(rf"(?<![\w])(?:Фонд|Ф\.|F\.|Fond|f\.)\s*{_NUM}{_VALUE}", re.IGNORECASE)
 _LEVELS = {

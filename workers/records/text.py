@@ -42,6 +42,13 @@ def _join_hyphenated(m: re.Match) -> str:
 def clean(text: str) -> str:
     text = text.replace("\u00ad", "").replace("\u00a0", " ").replace("\u2009", " ").replace("\r\n", "\n")
     text = text.replace("\f", "\n\n")  # a page break ends a paragraph
+    # an editor's brackets inside a word restore letters (`О[собой] п[апки]`); a bracketed
+    # number glued to a word is a footnote mark (`Вышинского[1].`)
+    text = re.sub(r"(?<=[А-Яа-яЁё])\[([а-яё]+)\]", r"\1", text)
+    text = re.sub(r"(?<=\S)\[\d{1,3}\]|(?<=[а-яё.])\*+(?=[\s.,;:]|$)", "", text, flags=re.M)
+    # a footnote number glued to the end of a lowercase word (`принять1 меня`, `мер53.`,
+    # `1933 г.1`): no Russian word ends in a digit
+    text = re.sub(r"(?<=[а-яё]{2})\d{1,3}(?=[\s.,;:!?)»]|$)|(?<= г\.)\d(?=\s|$)", "", text, flags=re.M)
     text = _TOKEN.sub(_fix_token, text)
     # `1949 r.` (a Latin r for г) after a year
     text = re.sub(r"(?<=\d)(\s*)r\.", r"\1г.", text)
