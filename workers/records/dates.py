@@ -13,21 +13,21 @@ _MONTHS = {
     "октябр": 10, "окт": 10, "ноябр": 11, "ноя": 11, "нояб": 11, "декабр": 12, "дек": 12,
 }
 # full month words in any case form (genitive in dates, nominative/prepositional alone)
-_MONTH_WORD = (r"(?:январ[ьяюе]|феврал[ьяюе]|марта?|марте|апрел[ьяюе]|ма[йяюе]|июн[ьяюе]|июл[ьяюе]"
+MONTH_WORD = (r"(?:январ[ьяюе]|феврал[ьяюе]|марта?|марте|апрел[ьяюе]|ма[йяюе]|июн[ьяюе]|июл[ьяюе]"
                r"|августа?|августе|сентябр[ьяюе]|октябр[ьяюе]|ноябр[ьяюе]|декабр[ьяюе]"
                r"|янв\.|февр?\.|апр\.|авг\.|сент?\.|окт\.|нояб?\.|дек\.)(?![а-яё])")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10, "XI": 11, "XII": 12}
 _YEAR_TAIL = r"(?:\s*(?:г\.|гг\.|года|год|г)(?![а-яё]))?"
 
 _TEXTUAL = re.compile(
-    rf"(?<![\d.])«?(\d{{1,2}})»?\s*(?:-?го\s+)?({_MONTH_WORD})(?:\s+(\d{{4}}){_YEAR_TAIL})?",
+    rf"(?<![\d.])«?(\d{{1,2}})»?\s*(?:-?го\s+)?({MONTH_WORD})(?:\s+(\d{{4}}){_YEAR_TAIL})?",
     re.IGNORECASE,
 )
 _NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})\s?[./]\s?(\d{{1,2}})\s?[./]\s?(\d{{4}}|\d{{2}})(?![\d])(?:\.(?=\s|$))?{_YEAR_TAIL}")
 _ROMAN_DATE = re.compile(
     rf"(?<![\d.])(\d{{1,2}})\s?[.\-/]\s?([IVXІХ]{{1,4}})\s?[.\-/]\s?(\d{{4}}|\d{{2}})(?!\d){_YEAR_TAIL}"
 )
-_MONTH_YEAR = re.compile(rf"(?<![\d\w])({_MONTH_WORD})\s+(\d{{4}}){_YEAR_TAIL}", re.IGNORECASE)
+_MONTH_YEAR = re.compile(rf"(?<![\d\w])({MONTH_WORD})\s+(\d{{4}}){_YEAR_TAIL}", re.IGNORECASE)
 
 
 @dataclass

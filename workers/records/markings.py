@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from workers.records.vocabulary import DOC_TYPE_RE, REFERENCE_KIND_RE
+from workers.records.layout import Layout, classify
+from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, REFERENCE_KIND_RE
 
 # (pattern, normalised marking); the compound forms come first and are blanked out
 # once found so that the `секретно` inside `Совершенно секретно` is not counted again.
@@ -28,7 +29,6 @@ _REG = re.compile(
     r"(?:(?<=\s)|^)(?:(?P<prefix>[А-ЯA-Z]{1,3})\s+)?№\s*(?P<number>(?:[А-ЯA-Z]{1,2}-?)?\d[\dА-Яа-яA-Za-z]*(?:\s?[/-]\s?[\dА-Яа-яA-Za-z]+)*)",
     re.M,
 )
-HEADER_LINES = 12
 # `Фонд № 45`, `Лист № 47-48`: numbers of an archival reference, not of the document
 _ARCHIVAL_LEVEL = re.compile(r"(?:фонд|опись|дело|лист|листы|ф\.|оп\.|д\.|лл?\.)\s*$", re.IGNORECASE)
 # `Экз. № 1` numbers the copy, not the document
@@ -71,22 +71,42 @@ def declassified(text: str) -> bool:
                for line in text.split("\n"))
 
 
-def registration_number(text: str) -> str | None:
-    """`№ 2997/ш`, `К № 27/5с`: a number in the document's header, not one it cites."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    # in the header, or on a line of its own among the last few (beside the signature)
-    tail = [line for line in lines[HEADER_LINES:][-6:] if re.match(r"\s*(?:[А-ЯA-Z]{1,3}\s+)?№", line)]
-    for line in lines[:HEADER_LINES] + tail:
-        for m in _REG.finditer(line):
-            before = line[: m.start()]
+def registration_number(text: str, layout: Layout | None = None) -> str | None:
+    """`№ 2997/ш`, `К № 27/5с`: the number the document itself bears, read only where a
+    document carries it: beside its own type in the title (`Приказ … № 234`), on a line of
+    its own, on the date line or a marking line above the body, or beside the signature.
+    Never the collection's item number, a protocol's number in `Из протокола № 137`, an
+    incoming stamp's number, a number in the body or in the legend."""
+    layout = layout or classify(text)
+    head = [line for line in layout.head() if line.kind in ("number", "date", "marking", "header", "heading")]
+    closing = [line for line in layout.closing() if line.kind in ("number", "date", "closing")]
+    for line in head + closing:
+        t = line.text
+        if line.kind == "heading":
+            t = _own_type_phrase(t)
+        for m in _REG.finditer(t):
+            before = t[: m.start()]
             if REFERENCE_KIND_RE.search(before) and not _is_heading(before):
                 continue  # `см. телеграмму тов. Рощина № 518` cites another document
-            if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before) or _COPY.search(before):
+            if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before) \
+                    or _COPY.search(before):
                 continue
             number = re.sub(r"\s+", "", m.group("number"))
             prefix = m.group("prefix")
             return f"{prefix} № {number}" if prefix else f"№ {number}"
     return None
+
+
+def _own_type_phrase(title: str) -> str:
+    """The part of a title that names the document itself: its type word and what
+    qualifies it, up to the subject (`о …`, `«…»`), a sentence's end or a second type
+    (`… Из протокола № 137`). Empty when the title names an extract of another document."""
+    m = HEADING_TYPE_RE.search(title)
+    if not m or m.start() > 40 or re.search(r"(?:^|\s)(?:из|выписка\s+из)\s*$", title[: m.start()], re.IGNORECASE):
+        return ""
+    rest = title[m.end():]
+    stop = re.search(r"\s(?:о|об|по|с|со|на|для)\s|[«\"“]|\.\s|" + HEADING_TYPE_RE.pattern, rest, re.IGNORECASE)
+    return title[: m.end() + (stop.start() if stop else len(rest))]
 
 
 def _is_heading(before: str) -> bool:

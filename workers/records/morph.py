@@ -48,6 +48,17 @@ def is_name_like(word: str) -> bool:
     return not known(word)
 
 
+def is_surname(word: str) -> bool:
+    """A title-case word that reads as a surname in the nominative (Жуков, Косиор), never
+    a common word (армии, обороны)."""
+    if not word[:1].isupper() or not word[1:].islower():
+        return False
+    ps = parses(word)
+    if not known(word):
+        return bool(re.search(r"(?:ов|ев|ин|ын|ский|цкий|енко|ич|ян|дзе|швили)$", word))
+    return any("Surn" in p.tag.grammemes and "nomn" in p.tag.grammemes for p in ps)
+
+
 def has_case(word: str, case: str) -> bool:
     """Whether the word can be a name in this case."""
     return any(case in p.tag.grammemes and _NAME_TAGS & p.tag.grammemes for p in parses(word))

@@ -228,14 +228,22 @@ def _role_then_name(line: str) -> tuple[str | None, str | None]:
     if not m or not ROLE_RE.match(line):
         return None, None
     name = m.group("name")
-    if not (name.isupper() or re.search(r"[А-ЯЁ]\.", name)):
+    # a title-case last word closes a role when it can only be a surname (`генерал армии Жуков`)
+    if not (name.isupper() or re.search(r"[А-ЯЁ]\.", name) or morph.is_surname(name.rstrip("."))):
         return None, None
     return m.group("role").strip(), name
 
 
+# how a letter closes before the name: `Ваш Сталин.`, `С коммунистическим приветом И. Сталин`
+_CLOSING_FORMULA = re.compile(
+    r"^(?:(?:ваш|ваша|ваши|твой|твоя|преданный\s+вам|уважающий\s+вас|с\s+\w+\s+приветом|привет)[\s,!.]+)+",
+    re.IGNORECASE)
+
+
 def _signature_only(line: str) -> str:
-    """The line without what often stands beside a signature: `(подпись)`, `/подпись/`,
-    and the date it was signed (`Мао Цзэдун 24.VI.52`)."""
+    """The line without what often stands beside a signature: a letter's closing formula,
+    `(подпись)`, `/подпись/`, and the date it was signed (`Мао Цзэдун 24.VI.52`)."""
+    line = _CLOSING_FORMULA.sub("", line)
     line = re.sub(r"[(/]\s*подпись\s*[)/]|(?<!\w)подпись(?!\w)", " ", line, flags=re.IGNORECASE)
     for d in reversed(find_dates(line)):
         if not line[d.end:].strip(" .,"):

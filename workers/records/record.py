@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from workers.records import archival, dates, doctype, entities, markings, persons, references, text as textmod
+from workers.records.layout import Layout, classify
 from workers.records.vocabulary import DOC_TYPE_RE, REFERENCE_KIND_RE
 
-_FILLER = {"г", "гг", "года", "год", "от", "без", "даты"}
 
 
 def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
@@ -18,7 +18,8 @@ def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
     head_line = head[0] if head else None
     doc_type, doc_type_raw, title = doctype.document_type(text)
 
-    own = _document_date(text, found_dates, head_line)
+    layout = classify(text)
+    own = _document_date(text, found_dates, layout)
     doc_year = own.year if own else None
     mentioned, seen = [], {own.iso() if own else None}
     for d in found_dates:
@@ -42,7 +43,7 @@ def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
         "dates_mentioned": mentioned,
         "classification": markings.classification(text),
         "declassified": markings.declassified(text),
-        "registration_number": markings.registration_number(text),
+        "registration_number": markings.registration_number(text, layout),
         "addressees": persons.addressees(text),
         "signatories": persons.signatories(text),
         "archival_references": refs,
@@ -63,12 +64,6 @@ def _offset_of_line(text: str, n: int) -> int:
     return pos
 
 
-def _line_bounds(text: str, pos: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return start, len(text) if end < 0 else end
-
-
 def _cites(text: str, d: dates.DateMatch) -> bool:
     """`Ваше письмо от 26 апреля`: a date of another document, not of this one."""
     line_start = text.rfind("\n", 0, d.start) + 1
@@ -79,28 +74,32 @@ def _cites(text: str, d: dates.DateMatch) -> bool:
     return bool(re.search(r"(?<![а-яё])от\s*$", sentence, re.IGNORECASE)) and bool(REFERENCE_KIND_RE.search(sentence))
 
 
-def _standalone(text: str, d: dates.DateMatch) -> bool:
-    start, end = _line_bounds(text, d.start)
-    rest = text[start: d.start] + " " + text[d.end: end]
-    words = [w for w in re.findall(r"[А-Яа-яЁёA-Za-z]{2,}", rest) if w.lower() not in _FILLER]
-    return len(words) <= 2
+_NEVER_OWN = {"apparatus", "legend", "item"}
 
 
-def _document_date(text: str, found: list[dates.DateMatch], head_line: int | None) -> dates.DateMatch | None:
-    """The document's own date: a date standing on its own line first (under the heading
-    or above the signature), then one in the heading, then the first not citing another."""
-    line_no = lambda d: text.count("\n", 0, d.start)  # noqa: E731
-    own = [d for d in found if d.year is not None and not _cites(text, d)]
+def _document_date(text: str, found: list[dates.DateMatch], layout: Layout) -> dates.DateMatch | None:
+    """The document's own date: a date line above the body (or beside the signature),
+    then a date in the title, then one in the header, then the first in the body that
+    cites no other document; a decryption or receipt stamp only when nothing else dates
+    it. The editor's apparatus and the legend never date the document."""
+    def kind(d: dates.DateMatch) -> str:
+        line = layout.line_at(d.start)
+        return line.kind if line else "body"
+
+    own = [d for d in found if d.year is not None and kind(d) not in _NEVER_OWN and not _cites(text, d)]
+    head_end = layout.lines[layout.body_start].start if layout.body_start < len(layout.lines) else len(text)
+    ranks = [
+        lambda d: kind(d) == "date" and d.start < head_end,
+        lambda d: kind(d) == "date",
+        lambda d: kind(d) == "heading",
+        lambda d: d.start < head_end and kind(d) != "stamp",
+        lambda d: kind(d) != "stamp" and layout.line_at(d.start).n < layout.body_start + 3,
+        lambda d: kind(d) == "stamp",
+    ]
     for want_day in (True, False):
         pool = [d for d in own if (d.day is not None) == want_day]
-        for d in pool:
-            if _standalone(text, d):
-                return d
-        if head_line is not None:
+        for rank in ranks:
             for d in pool:
-                if head_line <= line_no(d) <= head_line + 2:
+                if rank(d):
                     return d
-        for d in pool:
-            if line_no(d) < markings.HEADER_LINES:
-                return d
     return None

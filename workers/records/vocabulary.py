@@ -28,6 +28,43 @@ DOC_TYPE_RE = re.compile(
 )
 
 
+# The same types in any case form, for a title that names its document anywhere among
+# its first words (`Из письма …`, `Записка Н.И. Ежова И.В. Сталину`, `Текст телеграммы`).
+HEADING_TYPES: list[tuple[str, str]] = [
+    (r"шифртелеграмм|шифрованн\w*\s+телеграмм|шифровк|шифрограмм", "ciphered_telegram"),
+    (r"телеграмм|телефонограмм|радиограмм", "telegram"),
+    (r"запис[ьи]\s+бесед|запис[ьи]\s+разговор|бесед[аы]|дневник", "record_of_conversation"),
+    (r"(?:докладн|служебн|памятн|объяснительн)\w*\s+записк|меморандум", "memorandum"),
+    (r"записк|нот[аыуе](?![а-яё])", "note"),
+    (r"письм|обращени|послани", "letter"),
+    (r"доклад(?!н)|донесени|отч[её]т|рапорт|спецсообщени|сообщени|информаци|сводк", "report"),
+    (r"постановлени|резолюци", "resolution"),
+    (r"решени|указ(?:а|у|ом|е)?(?![а-яё])", "decision"),
+    (r"протокол", "protocol"),
+    (r"приказ|распоряжени", "order"),
+    (r"директив|указани|инструкци", "directive"),
+    (r"справк", "certificate"),
+    (r"заявлени|реч[ьи](?![а-яё])|выступлени|тезис", "other"),
+]
+HEADING_TYPE_RE = re.compile(
+    r"(?<![а-яёА-ЯЁ])(" + "|".join(f"(?:{p})" for p, _ in HEADING_TYPES) + r")[а-яё]*", re.IGNORECASE)
+
+
+def heading_type_of(words: str) -> str | None:
+    for pattern, kind in HEADING_TYPES:
+        if re.match(pattern, words, re.IGNORECASE):
+            return kind
+    return None
+
+
+# Markings and the formulas of handling that stand beside them in a document's header.
+MARKING_RE = re.compile(
+    r"секретно|особ(?:ая|ой|ую|\.)\s*папк|особой\s+важности|для\s+служебного|конфиденциально"
+    r"|^\W*лично\W*$|^\W*экз(?:\.|емпляр)|^\W*хранить|^\W*снятие\s+копий|^\W*подлежит\s+возврату"
+    r"|^\W*рассекречен|^\W*копия\s+№|^\(?\s*ОП\s*\)?$|(?<![А-Яа-яЁё])ДСП(?![А-Яа-яЁё])",
+    re.IGNORECASE)
+
+
 def doc_type_of(word: str) -> str | None:
     for pattern, kind in DOC_TYPES:
         if re.fullmatch(pattern, word, re.IGNORECASE):

@@ -1,0 +1,192 @@
+"""Every line of a text classified once, so that each field is read from the lines of
+its kind rather than from wherever a pattern first matches.
+
+A Soviet document, as archives hold it and as collections republish it, is laid out in
+the same order: a heading (the publisher's title, often opening with the collection's
+item number), the document's own header (markings, number, date line, address block,
+salutation), the body, a closing (roles, signatures, a number or date beside them), and
+after it the archival legend and the editor's apparatus (sources, footnotes, notes on the
+copy). The zones follow from where the body starts and ends.
+
+Kinds: blank, item (the collection's item number), heading, marking, stamp (decryption,
+receipt, incoming number), date, number, address, salutation, body, closing, legend,
+apparatus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from workers.records.vocabulary import ADDRESS_RE, DOC_TYPE_RE, HEADING_TYPE_RE, MARKING_RE, ROLE_RE
+
+_WORD = re.compile(r"[А-Яа-яЁёA-Za-z]{2,}")
+# `№ 57.` / `57.` / `Документ № 57` opening a text: the collection numbers its items
+_ITEM = re.compile(r"^(?:документ\s+)?(?:№\s*)?\d{1,4}\s*\.?\s*(?=$|[А-ЯЁA-Z«\"])", re.IGNORECASE)
+_STAMP = re.compile(
+    r"^\W*(?:расшифрован|получен|поступил|отправлен|передан[ао]?\s+по|вх(?:одящий|\.)|исх(?:одящий|\.)"
+    r"|зарегистрирован|принят[ао]?\s+(?:по|в)|доложено|разослано|рассылка|резолюция\s*:|виза|помета)",
+    re.IGNORECASE)
+_APPARATUS = re.compile(
+    r"^\W*(?:источник|опубликован|публикуется|печатается|впервые|примечани|комментари|см\.\s|ср\.\s"
+    r"|\[\d+\]|\d{1,2}\s*\)?\s*[А-ЯЁ][а-яё]+\s+(?:напечатан|вписан|подчеркнут)|вверху|внизу|на\s+(?:полях|обороте|первом)"
+    r"|в\s+(?:левом|правом|верхнем|нижнем)|сверху|снизу|текст\s+(?:документа|вписан)|подпись\s*[-—]\s*автограф)",
+    re.IGNORECASE)
+# `С. 46.`, `Т. 17.`, `2004. С. 67.`: a book's page, the sign of a publication reference
+_PUBLICATION = re.compile(
+    r"(?:^|[\s.,])(?:С|Т|Вып)\.\s*\d+(?:\s*[-–—]\s*\d+)?\.?\s*$|\b(?:19|20)\d\d\.\s*С\.\s*\d"
+    r"|[–—]\s*(?:Т|Кн|Вып)\.\s*\d+\.|(?<![а-яё])Соч(?:инения|\.)\s")
+_LEGEND = re.compile(
+    r"(?:(?<![\w])(?:Ф|ф|F|f|Фонд|фонд)\.?\s*(?:№\s*)?[\dА-ЯA-Z][\w-]*[\s.,;:]+(?:Оп|оп|Op|op|Опись|опись|Д|д|D|d)\.?\s*(?:№\s*)?\d)"
+    r"|^\W*(?:Л|Лл|л|лл)\.\s*\d+(?:\s*(?:об\.?|[-–—]\s*\d+))*\.?\s*(?:[А-ЯЁ][а-яё]+\.?\s*){0,3}$")
+_DATE_FILLER = {"г", "гг", "года", "год", "от", "без", "даты", "москва", "кремль", "дня", "числа"}
+_PROSE_MIN_WORDS = 4
+
+
+@dataclass
+class Line:
+    n: int          # index among the text's lines
+    start: int      # offset of the line in the text
+    text: str
+    kind: str = "body"
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass
+class Layout:
+    lines: list[Line]
+    body_start: int   # index of the first body line (len(lines) when there is none)
+    body_end: int     # index after the last body line
+
+    def of(self, *kinds: str) -> list[Line]:
+        return [line for line in self.lines if line.kind in kinds]
+
+    def head(self) -> list[Line]:
+        """The lines before the body: heading and the document's own header."""
+        return [line for line in self.lines[: self.body_start] if line.kind != "blank"]
+
+    def closing(self) -> list[Line]:
+        """The lines after the body up to the legend or the apparatus."""
+        out = []
+        for line in self.lines[self.body_end:]:
+            if line.kind in ("legend", "apparatus"):
+                break
+            if line.kind != "blank":
+                out.append(line)
+        return out
+
+    def line_at(self, offset: int) -> Line | None:
+        for line in self.lines:
+            if line.start <= offset <= line.end:
+                return line
+        return None
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def is_prose(text: str) -> bool:
+    """A sentence of the body rather than a title, a name or a date: several words, some
+    of them lowercase, or a line ending a sentence."""
+    ws = words(text)
+    lower = sum(1 for w in ws if w[0].islower())
+    return len(ws) >= _PROSE_MIN_WORDS and lower >= 2 or (len(ws) >= 3 and lower >= 2 and text.rstrip().endswith((".", ":", ";", ",")))
+
+
+def is_date_line(text: str, dates_on_line: int) -> bool:
+    """A line that is a date, perhaps with a place or a number: `Москва, 13 июля 1941 г. № 234`."""
+    if not dates_on_line:
+        return False
+    rest = re.sub(r"№\s*\S+", " ", text)
+    ws = [w for w in words(rest) if w.lower() not in _DATE_FILLER and not _is_month(w)]
+    return len(ws) <= 2
+
+
+@lru_cache(maxsize=1)
+def _month_re() -> re.Pattern:
+    from workers.records.dates import MONTH_WORD
+
+    return re.compile(MONTH_WORD, re.IGNORECASE)
+
+
+def _is_month(word: str) -> bool:
+    return bool(_month_re().fullmatch(word.lower()) or _month_re().fullmatch(word.lower() + "."))
+
+
+def is_heading_line(text: str) -> bool:
+    """A title: a type word among its first words, `Молотов — Сталину`, or capitals."""
+    if HEADING_TYPE_RE.search(" ".join(text.split()[:8])):
+        return True
+    if re.match(r"^[А-ЯЁ][^\n]{0,80}?\s[—–-]\s[А-ЯЁ]", text) and not text.rstrip().endswith("!"):
+        return True
+    letters = re.sub(r"[^А-Яа-яЁё]", "", text)
+    return len(letters) >= 12 and letters.isupper()
+
+
+def classify(text: str) -> Layout:
+    from workers.records.dates import find_dates
+
+    dates = find_dates(text)
+    raw_lines = text.split("\n")
+    lines, pos = [], 0
+    for i, t in enumerate(raw_lines):
+        lines.append(Line(i, pos, t))
+        pos += len(t) + 1
+    seen_text = False
+    legend_seen = seen_body = False
+    for line in lines:
+        t = line.text.strip()
+        if not t:
+            line.kind = "blank"
+            continue
+        on_line = sum(1 for d in dates if line.start <= d.start < line.end)
+        first = not seen_text
+        seen_text = True
+        if first and _ITEM.match(t) and (len(_ITEM.match(t).group(0).strip()) == len(t) or is_heading_line(t[_ITEM.match(t).end():])):
+            line.kind = "item" if len(_ITEM.match(t).group(0).strip()) == len(t) else "heading"
+        elif _LEGEND.search(t):
+            line.kind = "legend"
+            legend_seen = True
+        elif _APPARATUS.match(t) or _PUBLICATION.search(t) or (legend_seen and t.startswith(("-", "—", "–"))):
+            line.kind = "apparatus"
+        elif DOC_TYPE_RE.match(t) and len(t) <= 250 and not seen_body:
+            line.kind = "heading"
+        elif _STAMP.match(t):
+            line.kind = "stamp"
+        elif MARKING_RE.search(t) and len(t) <= 80:
+            line.kind = "marking"
+        elif is_date_line(t, on_line):
+            line.kind = "date"
+        elif re.fullmatch(r"(?:[А-ЯA-Z]{1,3}\s*)?№\s*\S+\.?", t):
+            line.kind = "number"
+        elif ADDRESS_RE.match(t) and not is_prose(t[ADDRESS_RE.match(t).end():]):
+            line.kind = "salutation" if t.endswith("!") else "address"
+        elif t.endswith("!") and len(words(t)) <= 6:
+            line.kind = "salutation"
+        elif _heading_position(lines, line) and is_heading_line(t):
+            line.kind = "heading"
+        elif ROLE_RE.match(t) and len(words(t)) <= 14 and not re.search(r"[,:;!?]", t):
+            line.kind = "closing"
+        elif is_prose(t):
+            line.kind = "body"
+            seen_body = True
+        else:
+            line.kind = "closing"  # a short line: a name, a role, a place; where it stands decides
+    body = [line.n for line in lines if line.kind == "body"]
+    body_start = body[0] if body else len(lines)
+    body_end = body[-1] + 1 if body else len(lines)
+    for line in lines[:body_start]:
+        if line.kind == "closing":
+            line.kind = "header"  # a short line above the body: an address, a place, a title's end
+    return Layout(lines, body_start, body_end)
+
+
+def _heading_position(lines: list[Line], line: Line) -> bool:
+    """The first two lines with text (after the item number) may be a title."""
+    before = [x for x in lines[: line.n] if x.kind not in ("blank", "item")]
+    return len(before) <= 1 and all(x.kind == "heading" for x in before)
