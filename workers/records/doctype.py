@@ -1,42 +1,58 @@
-"""The document's type and title, from its heading: a type word opening one of the
-first lines (`ТЕЛЕГРАММА`, `Шифртелеграмма № 2997/ш`, `Постановление Политбюро ЦК ...`).
-A text with no heading has no type: a salutation is not evidence of a letter."""
+"""The document's type and title, from its title lines: a type word in any case form
+among a title's first words (`Приказ Народного комиссара …`, `Из письма …`, `Записка
+Н.И. Ежова И.В. Сталину о …`) or opening a header line (`Сов. секретно` / `ДОКЛАДНАЯ
+ЗАПИСКА`). A type word after the subject (`… о решении …`) is the subject, not the type.
+A text with no title has no type: a salutation is not evidence of a letter."""
 
 from __future__ import annotations
 
 import re
 
-from workers.records.vocabulary import DOC_TYPE_RE, doc_type_of
+from workers.records.layout import Layout, Line, classify
+from workers.records.vocabulary import HEADING_TYPE_RE, heading_type_of
 
-HEADING_LINES = 8
 _CIPHER = re.compile(r"шифр", re.IGNORECASE)
+# where a title's subject begins: words after it say what the document is about
+_SUBJECT = re.compile(r"(?:^|\s)(?:о|об|обо|по|про)\s|[«\"“]|(?<![А-ЯЁ])\.\s", re.IGNORECASE)
+_TYPE_WITHIN = 60  # characters: the type stands among a title's first words
 
 
-def heading(text: str) -> tuple[int, re.Match] | None:
-    """(line index, match) of the heading line, if the text has one."""
-    seen = 0
-    for i, line in enumerate(text.split("\n")):
-        if not line.strip():
-            continue
-        m = DOC_TYPE_RE.match(line)
-        if m and len(line) <= 250:  # a heading, not a paragraph that opens with `Решение`
-            return i, m
-        seen += 1
-        if seen >= HEADING_LINES:
-            break
+def subject_start(title: str) -> int:
+    """Where a title's subject begins (its length when it states none)."""
+    m = _SUBJECT.search(title)
+    return m.start() if m else len(title)
+
+
+def type_word(title: str) -> re.Match | None:
+    """The type word naming the document a title line heads, if it names one."""
+    m = HEADING_TYPE_RE.search(title)
+    if not m or m.start() > _TYPE_WITHIN or _SUBJECT.search(title[: m.start()]):
+        return None
+    return m
+
+
+def heading(layout: Layout) -> tuple[Line, re.Match] | None:
+    """The title line and its type word: the first line above the body that names a type."""
+    for line in layout.head():
+        if line.kind in ("heading", "header", "marking", "date"):
+            m = type_word(line.text)
+            if m and (line.kind in ("heading", "date") or m.start() == 0):
+                return line, m
     return None
 
 
-def document_type(text: str) -> tuple[str | None, str | None, str | None]:
+def document_type(text: str, layout: Layout | None = None) -> tuple[str | None, str | None, str | None]:
     """(type, the words that gave it, title)."""
-    found = heading(text)
+    layout = layout or classify(text)
+    found = heading(layout)
     if not found:
         return None, None, None
-    i, m = found
-    line = text.split("\n")[i].strip()
-    raw = m.group(1)
-    kind = doc_type_of(re.sub(r"\s+", " ", raw))
-    header = "\n".join(text.split("\n")[: i + HEADING_LINES])
+    line, m = found
+    raw = re.sub(r"\s+", " ", m.group(0))
+    kind = heading_type_of(raw.lower())
+    if m.start() >= 2 and re.search(r"(?:выписка\s+)?из\s+$", line.text[: m.start()], re.IGNORECASE):
+        raw = line.text[: m.end()].strip(" .№0123456789")
+    header = "\n".join(x.text for x in layout.head())
     if kind == "telegram" and _CIPHER.search(header):
         kind = "ciphered_telegram"
-    return kind, raw, line.rstrip(" .")
+    return kind, raw, line.text.strip().rstrip(" .")

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from workers.records.vocabulary import ADDRESS_RE, DOC_TYPE_RE, HEADING_TYPE_RE, MARKING_RE, ROLE_RE
+from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, DOC_TYPE_RE, HEADING_TYPE_RE, MARKING_RE, ROLE_RE
 
 _WORD = re.compile(r"[А-Яа-яЁёA-Za-z]{2,}")
 # `№ 57.` / `57.` / `Документ № 57` opening a text: the collection numbers its items
@@ -160,6 +160,9 @@ def classify(text: str) -> Layout:
             line.kind = "stamp"
         elif MARKING_RE.search(t) and len(t) <= 80:
             line.kind = "marking"
+        elif _heading_position(lines, line) and is_heading_line(t) and not is_date_line(t, on_line) \
+                or _heading_position(lines, line) and re.search(r"\s[—–-]\s", t) and is_heading_line(t):
+            line.kind = "heading"
         elif is_date_line(t, on_line):
             line.kind = "date"
         elif re.fullmatch(r"(?:[А-ЯA-Z]{1,3}\s*)?№\s*\S+\.?", t):
@@ -168,9 +171,9 @@ def classify(text: str) -> Layout:
             line.kind = "salutation" if t.endswith("!") else "address"
         elif t.endswith("!") and len(words(t)) <= 6:
             line.kind = "salutation"
-        elif _heading_position(lines, line) and is_heading_line(t):
-            line.kind = "heading"
-        elif ROLE_RE.match(t) and len(words(t)) <= 14 and not re.search(r"[,:;!?]", t):
+        elif ADDRESS_WORD_RE.search(t) and not seen_body and not is_prose(t):
+            line.kind = "address"
+        elif ROLE_RE.match(t) and len(words(t)) <= 14 and not re.search(r"[,:;!?]|[.!?]\s", t):
             line.kind = "closing"
         elif is_prose(t):
             line.kind = "body"

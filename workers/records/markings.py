@@ -82,6 +82,8 @@ def registration_number(text: str, layout: Layout | None = None) -> str | None:
     closing = [line for line in layout.closing() if line.kind in ("number", "date", "closing")]
     for line in head + closing:
         t = line.text
+        if t.startswith("("):
+            continue  # `(Протокол № 12, п. 4)`: the editor's note of where a decision stands
         if line.kind == "heading":
             t = _own_type_phrase(t)
         for m in _REG.finditer(t):

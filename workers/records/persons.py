@@ -16,7 +16,8 @@ import re
 
 from workers.records import morph
 from workers.records.dates import find_dates
-from workers.records.vocabulary import ADDRESS_RE, DOC_TYPE_RE, ROLE_RE
+from workers.records.layout import Layout, classify, is_prose
+from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, ROLE_RE
 
 _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
 _WORD = r"[А-ЯЁ][а-яёА-ЯЁ]+(?:-[А-ЯЁ][а-яёА-ЯЁ]+)?"
@@ -108,24 +109,31 @@ def _dative_only(person_raw: str) -> bool:
     return morph.has_case(last, "datv") and not morph.has_case(last, "nomn")
 
 
-def addressees(text: str) -> list[dict]:
+def addressees(text: str, layout: Layout | None = None) -> list[dict]:
+    layout = layout or classify(text)
     found: list[dict] = []
     lines = _lines(text)
     for i, line in enumerate(lines):
-        if not line:
+        kind = layout.lines[i].kind
+        if not line or kind in ("legend", "apparatus", "stamp", "item"):
+            continue
+        if kind == "heading" and i < layout.body_start:
+            found.extend(_heading_addressees(_title_names(line)))
             continue
         address = ADDRESS_RE.match(line)
         if address:
             role = _role_above(lines, i, dative=True)
             for p in read_names(line[address.end():], "datv", addressed=True):
+                if kind == "salutation" and not _surname_like(p):
+                    continue  # `Дорогой Владимир Ильич!`: a first name says who, not a surname
                 p["role"] = role
                 found.append(p)
             continue
-        role_line = re.match(r"(?P<role>.+?)\s+(?:товарищу|тов\.)\s*(?P<names>.+)$", line, re.IGNORECASE)
-        if role_line and ROLE_RE.match(line):
-            role = morph.to_nominative_phrase(role_line.group("role").strip(_TRIM))
-            for p in read_names(role_line.group("names"), "datv", addressed=True):
-                p["role"] = role
+        mid = ADDRESS_WORD_RE.search(line) if i < layout.body_start and not is_prose(line) else None
+        if mid:
+            role = line[: mid.start()].strip(_TRIM)
+            for p in read_names(line[mid.end():], "datv", addressed=True):
+                p["role"] = morph.to_nominative_phrase(role) if ROLE_RE.match(role) or _dative_role(role) else None
                 found.append(p)
             continue
         people = read_names(line, "datv")
@@ -139,11 +147,31 @@ def addressees(text: str) -> list[dict]:
             if person and _dative_only(person["raw"]):
                 person["role"] = morph.to_nominative_phrase(role)
                 found.append(person)
-                continue
-        heading = DOC_TYPE_RE.match(line)
-        if heading and i < 12:
-            found.extend(_heading_addressees(line[heading.end():]))
     return _unique(found)
+
+
+def _surname_like(person: dict) -> bool:
+    last = person["name"].split()[-1]
+    ps = morph.parses(last)
+    return bool(person["initials"]) or len(person["name"].split()) > 1 or not morph.known(last) \
+        or any("Surn" in p.tag.grammemes for p in ps)
+
+
+def _dative_role(words: str) -> bool:
+    """`НАЧАЛЬНИКУ ЦЕХА № 3`, `ПАРТОРГУ ЦК`: a line opening with a person's title in the dative."""
+    first = re.match(r"[А-ЯЁа-яё]+", words)
+    return bool(first) and any({"datv", "anim"} <= p.tag.grammemes and p.tag.POS == "NOUN"
+                               for p in morph.parses(first.group(0)))
+
+
+def _title_names(title: str) -> str:
+    """The part of a title that can name its parties: after the type word (or the whole
+    title when it has none: `Молотов — Сталину`), before the subject."""
+    from workers.records.doctype import type_word, subject_start
+
+    m = type_word(title)
+    rest = title[m.end():] if m else title
+    return rest[: subject_start(rest)]
 
 
 def _covers(line: str, people: list[dict]) -> bool:
@@ -175,22 +203,20 @@ def _heading_addressees(rest: str) -> list[dict]:
                 name = " ".join([*(morph.title(w) for w in group[:-1]), morph.nominative(last, "datv")])
                 found.append(_person(name, initials, None, " ".join(group)))
             group, initials = [], None
-        if not re.fullmatch(_WORD, word):
-            break  # the names end where the subject line begins (`о ...`, `по вопросу`)
     return found
 
 
-def signatories(text: str) -> list[dict]:
+_NOT_SIGNATURE = {"legend", "apparatus", "stamp", "heading", "address", "salutation", "marking", "number", "item"}
+
+
+def signatories(text: str, layout: Layout | None = None) -> list[dict]:
+    """Names standing alone on a line (or after a role) once the body has begun."""
+    layout = layout or classify(text)
     found: list[dict] = []
     lines = _lines(text)
-    body_started = False
-    for i, line in enumerate(lines):
-        if not line:
-            continue
-        if not body_started:
-            body_started = _is_prose(line)
-            continue
-        if ADDRESS_RE.match(line) or DOC_TYPE_RE.match(line):
+    for i in range(layout.body_start, len(lines)):
+        line = lines[i]
+        if not line or layout.lines[i].kind in _NOT_SIGNATURE or ADDRESS_RE.match(line):
             continue
         if _continues_sentence(lines, i):
             continue
@@ -243,6 +269,10 @@ _CLOSING_FORMULA = re.compile(
 def _signature_only(line: str) -> str:
     """The line without what often stands beside a signature: a letter's closing formula,
     `(подпись)`, `/подпись/`, and the date it was signed (`Мао Цзэдун 24.VI.52`)."""
+    # `Жму руку. И. Сталин.`: a closing sentence, then the name
+    sentence_end = list(re.finditer(r"[а-яё]{2}[.!]\s+", line))
+    if sentence_end:
+        line = line[sentence_end[-1].end():]
     line = _CLOSING_FORMULA.sub("", line)
     line = re.sub(r"[(/]\s*подпись\s*[)/]|(?<!\w)подпись(?!\w)", " ", line, flags=re.IGNORECASE)
     for d in reversed(find_dates(line)):
@@ -263,10 +293,6 @@ def _genitive_reading(raw: str) -> bool:
     masc_gent = any("masc" in p.tag.grammemes and "gent" in p.tag.grammemes for p in ps)
     masc_nomn = any("masc" in p.tag.grammemes and "nomn" in p.tag.grammemes for p in ps)
     return masc_gent and not masc_nomn
-
-
-def _is_prose(line: str) -> bool:
-    return len(re.findall(r"[А-Яа-яЁё]{2,}", line)) >= 3 and not DOC_TYPE_RE.match(line) and not ADDRESS_RE.match(line)
 
 
 def _role_above(lines: list[str], i: int, *, dative: bool) -> str | None:

@@ -14,11 +14,10 @@ from workers.records.vocabulary import DOC_TYPE_RE, REFERENCE_KIND_RE
 def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
     text = textmod.clean(raw_text)
     found_dates = dates.find_dates(text)
-    head = doctype.heading(text)
-    head_line = head[0] if head else None
-    doc_type, doc_type_raw, title = doctype.document_type(text)
-
     layout = classify(text)
+    head = doctype.heading(layout)
+    doc_type, doc_type_raw, title = doctype.document_type(text, layout)
+
     own = _document_date(text, found_dates, layout)
     doc_year = own.year if own else None
     mentioned, seen = [], {own.iso() if own else None}
@@ -33,7 +32,7 @@ def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
         mentioned.append({"date": iso, "raw": d.raw})
 
     refs = archival.find_references(text)
-    heading_end = _offset_of_line(text, head_line + 1) if head_line is not None else 0
+    heading_end = head[0].end if head else 0
     return {
         "document_type": doc_type,
         "document_type_raw": doc_type_raw,
@@ -44,24 +43,14 @@ def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
         "classification": markings.classification(text),
         "declassified": markings.declassified(text),
         "registration_number": markings.registration_number(text, layout),
-        "addressees": persons.addressees(text),
-        "signatories": persons.signatories(text),
+        "addressees": persons.addressees(text, layout),
+        "signatories": persons.signatories(text, layout),
         "archival_references": refs,
         "references": references.find_references(text, doc_year, heading_end),
         "entities": entities.find_entities(text) if with_entities
         else {"persons": [], "locations": [], "organizations": []},
         "citation": archival.citation(refs[0] if refs else None),
     }
-
-
-def _offset_of_line(text: str, n: int) -> int:
-    pos = 0
-    for _ in range(n):
-        nl = text.find("\n", pos)
-        if nl < 0:
-            return len(text)
-        pos = nl + 1
-    return pos
 
 
 def _cites(text: str, d: dates.DateMatch) -> bool:
