@@ -35,6 +35,9 @@ ARCHIVES: dict[str, tuple[str, list[str]]] = {
     "ЦГАИПД СПб": ("TsGAIPD SPb", ["ЦГАИПД СПб", "ЦГАИПД", "TsGAIPD SPb", "TsGAIPD"]),
     "АМИД КНР": ("AMFA PRC", ["Архив МИД КНР", "АМИД КНР", "AMFA PRC"]),
 }
+# archive abbreviations and their parts, which a tagger takes for places and organisations
+ABBREVIATIONS = frozenset(part for _, (_, names) in ARCHIVES.items() for name in names
+                          for part in [name, *name.split()] if part.isupper())
 _ALIASES = sorted(((alias, canon) for canon, (_, names) in ARCHIVES.items() for alias in names),
                   key=lambda a: len(a[0]), reverse=True)
 _ARCHIVE_RE = re.compile("|".join(
@@ -69,6 +72,11 @@ _NOTES = re.compile(
     r"|Отпуск|Черновик|Типографский\s+экземпляр|Ксерокопия)(?:\s+[а-яё]+)?\s*[.,;]?\s*)+)",
     re.IGNORECASE,
 )
+
+
+# `Л. 17.` or `Лл. 12—14 об. Подлинник.` alone on a line: a legend that gives only the
+# sheets, the rest being the file the collection cites once for all its documents
+_SHEETS_ONLY = re.compile(rf"^[ \t/]*(?:Листы|Лист|Лл?\.|лл?\.|ll?\.)\s*{_SHEETS}\.?[ \t]*(?=$|[А-ЯЁ])", re.M)
 
 
 def _clean_sheets(sheets: str) -> str:
@@ -114,7 +122,21 @@ def find_references(text: str) -> list[dict]:
         if key not in seen:
             seen.add(key)
             refs.append(ref)
+    if not refs:
+        refs.extend(_sheets_only(text))
     return refs
+
+
+def _sheets_only(text: str) -> list[dict]:
+    for m in _SHEETS_ONLY.finditer(text):
+        note = _NOTES.match(text, m.end())
+        return [{
+            "archive": None, "archive_latin": None, "fond": None, "opis": None, "delo": None,
+            "sheets": _clean_sheets(m.group(1)), "extra": {},
+            "authenticity": re.sub(r"\s+", " ", note.group(1)).strip() if note else None,
+            "raw": m.group(0).strip(),
+        }]
+    return []
 
 
 def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None, int]:
@@ -136,7 +158,8 @@ def citation(ref: dict | None) -> str | None:
     if not ref:
         return None
     parts = [ref["archive_latin"]] if ref.get("archive_latin") else []
-    parts.append(f"F. {latin(ref['fond'])}")
+    if ref.get("fond"):
+        parts.append(f"F. {latin(ref['fond'])}")
     if ref.get("opis"):
         parts.append(f"Op. {latin(ref['opis'])}")
     extra = ref.get("extra") or {}

@@ -10,6 +10,9 @@ import re
 from functools import lru_cache
 
 from workers.records import morph
+from workers.records.archival import ABBREVIATIONS
+from workers.records.layout import Layout, classify
+from workers.records.vocabulary import MARKING_RE
 
 
 @lru_cache(maxsize=1)
@@ -24,10 +27,30 @@ _TITLES = {"товарищ", "товарищу", "товарищам", "тов",
 
 
 def _soften_capitals(text: str) -> str:
-    return re.sub(r"\b[А-ЯЁ]{4,}\b", lambda m: m.group(0).capitalize(), text)
+    """`КАГАНОВИЧУ` → `Кагановичу`; abbreviations (СССР, НКВД, РГАСПИ) stay as they are."""
+    def soften(m: re.Match) -> str:
+        word = m.group(0)
+        if any("Abbr" in p.tag.grammemes for p in morph.parses(word)) or word in ABBREVIATIONS \
+                or len(re.findall(r"[АЕЁИОУЫЭЮЯ]", word)) < 2:
+            return word
+        return word.capitalize()
+    return re.sub(r"\b[А-ЯЁ]{4,}\b", soften, text)
 
 
-def find_entities(text: str) -> dict[str, list[str]]:
+def _plausible_person(words: list[str], span_text: str, text: str) -> bool:
+    """A surname natasha found, not OCR debris (`Аурве`): a word the dictionary knows as a
+    name, one with a surname's ending, one with initials, or one the text repeats."""
+    last = words[-1]
+    if len(words) > 1 or re.search(r"[А-ЯЁ]\.", span_text) or any(
+            {"Surn", "Name", "Patr"} & p.tag.grammemes for p in morph.parses(last)):
+        return True
+    if re.search(r"(?:ов|ев|ин|ын|ский|цкий|ской|енко|ич|ук|юк|ян|швили|дзе)[а-я]{0,3}$", last.lower()):
+        return True
+    return len(re.findall(re.escape(last[:5]), text, re.IGNORECASE)) >= 2
+
+
+def find_entities(text: str, layout: Layout | None = None) -> dict[str, list[str]]:
+    layout = layout or classify(text)
     Doc, segmenter, morph_tagger, ner_tagger, vocab = _models()
     doc = Doc(_soften_capitals(text))
     doc.segment(segmenter)
@@ -39,17 +62,33 @@ def find_entities(text: str) -> dict[str, list[str]]:
         # a span never crosses a line: lines are headings, names and signatures of their own
         if "\n" in span.text:
             continue
+        line = layout.line_at(span.start)
+        if line is not None and line.kind in ("legend", "apparatus"):
+            continue  # archive names and editions (`АП РФ`, `Сочинения`) are not entities of the document
         if span.type == "PER":
-            # initials dropped, the surname (last word) in the nominative
-            words = [w for w in re.findall(r"[А-ЯЁа-яё][А-ЯЁа-яё-]+", span.text) if w.lower() not in _TITLES]
-            # natasha takes some common words in title case for names: keep names only
-            if not words or not all(morph.is_name_like(w) for w in words):
-                continue
-            value = " ".join([*(morph.title(w) for w in words[:-1]), morph.nominative(words[-1])])
+            # `Н.И. Ежова И.В. Сталину`: initials begin the next person
+            for part in re.split(r"(?<=[А-ЯЁа-яё]{2})\s+(?=(?:[А-ЯЁ]\.\s?){1,2}[А-ЯЁ])", span.text):
+                _add(out["persons"], _person(part, text))
+            continue
         else:
-            span.normalize(vocab)
-            value = (span.normal or span.text).strip(" .,")
-        bucket = out[kinds[span.type]]
-        if value and value not in bucket:
-            bucket.append(value)
+            # `Совета Министров` → `Совет Министров`: the head words turn nominative, the
+            # genitive that qualifies them stays (natasha's own normal form declines them all)
+            value = morph.nominative_phrase(_soften_capitals(text[span.start:span.stop])).strip(" .,")
+            if value in ABBREVIATIONS or re.search(r"\d|№", value) or MARKING_RE.search(value):
+                continue
+        _add(out[kinds[span.type]], value)
     return out
+
+
+def _add(bucket: list[str], value: str | None) -> None:
+    if value and value not in bucket:
+        bucket.append(value)
+
+
+def _person(span_text: str, text: str) -> str | None:
+    """Initials dropped, the surname (last word) in the nominative; None for what is not a name."""
+    words = [w for w in re.findall(r"[А-ЯЁа-яё][А-ЯЁа-яё-]+", span_text) if w.lower() not in _TITLES]
+    # natasha takes some common words in title case for names: keep names only
+    if not words or not all(morph.is_name_like(w) for w in words) or not _plausible_person(words, span_text, text):
+        return None
+    return " ".join([*(morph.title(w) for w in words[:-1]), morph.nominative(words[-1])])

@@ -85,6 +85,10 @@ def nominative(word: str, case: str | None = None) -> str:
         # pymorphy only guesses at words it does not know (Мехлису → 'мехлиса'?):
         # strip the ending the context implies, or keep the word as written
         low = word.lower()
+        if case is None:  # a surname's own ending tells the case: Булганину, Мехлисом
+            m = re.search(r"(?:ов|ев|ин|ын)(у|ым|а)$", low)
+            if m and len(low) > 5:
+                return title(word[: m.start(1)])
         for ending, replacement in _FALLBACK.get(case or "", []):
             if low.endswith(ending) and len(low) > 3:
                 return title(word[: len(word) - len(ending)] + replacement)
@@ -132,3 +136,23 @@ def to_nominative_phrase(phrase: str) -> str:
             turning = False
         out.append(w)
     return " ".join(out)
+
+
+def nominative_phrase(phrase: str) -> str:
+    """`Особым совещанием` → `Особое совещание`, `Совета Министров СССР` → `Совет Министров
+    СССР`: the words up to the first noun turn nominative, agreeing with it; what follows
+    the noun stays as written."""
+    words = phrase.split()
+    readings = [parses(w)[0] if re.fullmatch(r"[А-Яа-яЁё-]+", w) else None for w in words]
+    head = next((i for i, p in enumerate(readings)
+                 if p is None or p.tag.POS not in ("ADJF", "PRTF") or "Fixd" in p.tag.grammemes), len(words))
+    noun = readings[head] if head < len(words) else None
+    if noun is None or noun.tag.POS != "NOUN" or "Fixd" in noun.tag.grammemes:
+        return phrase
+    agree = {noun.tag.number or "sing"} | ({noun.tag.gender} if noun.tag.gender and noun.tag.number != "plur" else set())
+    out = []
+    for w, p in zip(words[: head + 1], readings[: head + 1]):
+        nom = p.inflect({"nomn"} | (agree if p is not noun else {noun.tag.number or "sing"}))
+        new = nom.word if nom else w.lower()
+        out.append(new.upper() if w.isupper() else new.capitalize() if w[:1].isupper() else new)
+    return " ".join(out + words[head + 1:])

@@ -47,7 +47,7 @@ def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
         "signatories": persons.signatories(text, layout),
         "archival_references": refs,
         "references": references.find_references(text, doc_year, heading_end),
-        "entities": entities.find_entities(text) if with_entities
+        "entities": entities.find_entities(text, layout) if with_entities
         else {"persons": [], "locations": [], "organizations": []},
         "citation": archival.citation(refs[0] if refs else None),
     }
