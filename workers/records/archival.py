@@ -50,7 +50,8 @@ _SHEET = r"\d+(?:\s*об\.?)?(?:\s*(?:-|–|—)\s*\d+(?:\s*об\.?)?)?"
 _SHEETS = rf"({_SHEET}(?:\s*,\s*{_SHEET})*)"
 _SEP = r"(?:[\s,.;:]|-(?=\s))*"  # `Оп. 163- Д. 869`: a hyphen printed for a period
 
-_FOND = re.compile(rf"(?<![\w])(?:Фонд|Ф\.|F\.|Fond|f\.)\s*{_NUM}{_VALUE}", re.IGNORECASE)
+# `Фф.`: tesseract doubling the letter of a lower-case `ф.`
+_FOND = re.compile(rf"(?<![\w])(?:Фонд|Фф?\.|F\.|Fond|f\.)\s*{_NUM}{_VALUE}", re.IGNORECASE)
 _LEVELS = {
     # after a fond the order of levels is fixed, so tesseract's usual misreadings of the
     # typewriter's Д (Ц) and п (н) can be read back: `Он. 1. Ц. 364` is `Оп. 1. Д. 364`

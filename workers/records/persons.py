@@ -136,7 +136,7 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
                 p["role"] = morph.to_nominative_phrase(role) if ROLE_RE.match(role) or _dative_role(role) else None
                 found.append(p)
             continue
-        people = read_names(line, "datv")
+        people = read_names(line, "datv") if not _continues_list(lines, i) else []
         if people and _covers(line, people) and all(_dative_only(p["raw"]) for p in people):
             found.extend(people)
             continue
@@ -148,6 +148,12 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
                 person["role"] = morph.to_nominative_phrase(role)
                 found.append(person)
     return _unique(found)
+
+
+def _continues_list(lines: list[str], i: int) -> bool:
+    """`Поручить тт. Иванову, Петрову,` / `Сидорову …`: a scan's line going on from the last."""
+    prev = next((line for line in reversed(lines[:i]) if line), "")
+    return prev.endswith(",") or bool(re.search(r"[а-яё]$", prev))
 
 
 def _surname_like(person: dict) -> bool:
@@ -269,9 +275,9 @@ _CLOSING_FORMULA = re.compile(
 def _signature_only(line: str) -> str:
     """The line without what often stands beside a signature: a letter's closing formula,
     `(подпись)`, `/подпись/`, and the date it was signed (`Мао Цзэдун 24.VI.52`)."""
-    # `Жму руку. И. Сталин.`: a closing sentence, then the name
+    # `Жму руку. И. Сталин.`: a short closing sentence, then the name
     sentence_end = list(re.finditer(r"[а-яё]{2}[.!]\s+", line))
-    if sentence_end:
+    if sentence_end and len(re.findall(r"\w+", line[: sentence_end[-1].end()])) <= 4:
         line = line[sentence_end[-1].end():]
     line = _CLOSING_FORMULA.sub("", line)
     line = re.sub(r"[(/]\s*подпись\s*[)/]|(?<!\w)подпись(?!\w)", " ", line, flags=re.IGNORECASE)

@@ -65,4 +65,30 @@ def clean(text: str) -> str:
     # a word hyphenated across a line break: пред-\nложение
     text = re.sub(r"([А-Яа-яЁё]{2,})[-¬]\n[ \t]*([а-яё][А-Яа-яЁё]*)", _join_hyphenated, text)
     text = re.sub(r"[ \t]+", " ", text)
-    return "\n".join(line.strip() for line in text.split("\n"))
+    return _unwrap([line.strip() for line in text.split("\n")])
+
+
+# A scan's lines break where the page ends, not where the writer did: a line filling the
+# measure of the text, followed by one that carries on the sentence (lowercase), is one
+# line with it. Transcripts keep a paragraph to a line: their measure is far wider.
+_MEASURE_LINES = 6
+_MEASURE_MAX = 110
+_FULL = 0.7
+
+
+def _unwrap(lines: list[str]) -> str:
+    lengths = sorted(len(line) for line in lines if line)
+    if len(lengths) < _MEASURE_LINES:
+        return "\n".join(lines)
+    measure = lengths[int(len(lengths) * 0.9) - 1]
+    if measure > _MEASURE_MAX:
+        return "\n".join(lines)
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1] if out else ""
+        if line[:1].islower() and len(prev.rsplit("\n", 1)[-1]) >= _FULL * measure and \
+                not re.search(r"[.!?:;»\"”]$", prev):
+            out[-1] = prev + " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
