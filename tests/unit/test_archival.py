@@ -70,3 +70,32 @@ def test_citation(text: str, expected: str) -> None:
 ])
 def test_not_references(text: str) -> None:
     assert find_references(clean(text)) == []
+
+
+@pytest.mark.parametrize("text, archive, latin_name", [
+    ("ГАНО. Ф. 1. Оп. 2. Д. 3. Л. 4.", "ГАНО", "GANO"),                 # an archive not in the list
+    ("ЦГА РСФСР, ф. 5, оп. 1, д. 2, л. 3", "ЦГА РСФСР", "TsGA RSFSR"),
+    ("ЦА ФСБ РФ. Ф. 3. Оп. 4. Д. 5. Л. 6.", "ЦА ФСБ", "TsA FSB"),
+    ("ЦХСД. Ф. 89. Оп. 2. Д. 7. Л. 1.", "ЦХСД", "TsKhSD"),
+])
+def test_archive_named_as_printed(text: str, archive: str, latin_name: str) -> None:
+    ref = ref_of(text)
+    assert (ref["archive"], ref["archive_latin"]) == (archive, latin_name)
+
+
+def test_legend_with_only_the_sheets() -> None:
+    """GIVEN a collection's legend that gives only the sheets WHEN read THEN the sheets and
+    nothing else, with the note on the copy."""
+    ref = ref_of("Текст документа.\nЛл. 12—14 об. Подлинник.\n")
+    assert (ref["archive"], ref["fond"], ref["opis"], ref["delo"], ref["sheets"], ref["authenticity"]) == \
+        (None, None, None, None, "12-14 об.", "Подлинник.")
+    assert citation(ref) == "ll. 12-14 ob."
+
+
+@pytest.mark.parametrize("text, opis, delo", [
+    ("РГАСПИ. Ф. 17. Оп. 163- Д. 869. Л. 57.", "163", "869"),          # a hyphen printed for a period
+    ("АПРФ, Фф. 45, оп. 1, д. 827, Л. 104.", "1", "827"),                # tesseract's doubled ф
+])
+def test_printing_and_ocr_slips_between_levels(text: str, opis: str, delo: str) -> None:
+    ref = ref_of(text)
+    assert (ref["opis"], ref["delo"]) == (opis, delo)

@@ -109,7 +109,7 @@ def find_references(text: str) -> list[dict]:
         authenticity = re.sub(r"\s+", " ", note.group(1)).strip() if note else None
         ref = {
             "archive": archive,
-            "archive_latin": ARCHIVES[archive][0] if archive else None,
+            "archive_latin": ARCHIVES[archive][0] if archive in ARCHIVES else latin(archive) if archive else None,
             "fond": fond.group(1),
             "opis": levels.get("opis"),
             "delo": levels.get("delo"),
@@ -140,6 +140,9 @@ def _sheets_only(text: str) -> list[dict]:
     return []
 
 
+_OTHER_ARCHIVE = re.compile(r"^[\s/\-–—]*((?:[А-ЯЁ]{2,8}|[А-ЯЁ]{2,8}\s+(?:[А-ЯЁ]{2,6}|СПб|РФ))(?:\s+[А-ЯЁ]{2,6})?)[\s.,:]*$")
+
+
 def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None, int]:
     """The archive named just before a fond: on the same line, after the previous reference."""
     line_start = text.rfind("\n", 0, fond_start) + 1
@@ -149,7 +152,10 @@ def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None,
     for m in _ARCHIVE_RE.finditer(window):
         best = m  # the nearest one before the fond wins
     if best is None:
-        return None, fond_start
+        # an archive not in the list (`ГАНО`, `ЦГА РСФСР`): an abbreviation in capitals
+        # opening the legend, kept as printed
+        other = _OTHER_ARCHIVE.search(window)
+        return (re.sub(r"\s+", " ", other.group(1)), lo + other.start(1)) if other else (None, fond_start)
     canon = next(c for alias, c in _ALIASES if re.fullmatch(re.escape(alias).replace(r"\ ", r"\s*"), best.group(0), re.I))
     return canon, lo + best.start()
 
