@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from workers.records.layout import Layout, Line, classify
+from workers.records.layout import Layout, Line, classify, title_text
 from workers.records.vocabulary import HEADING_TYPE_RE, heading_type_of
 
 _CIPHER = re.compile(r"шифр", re.IGNORECASE)
@@ -35,7 +35,7 @@ def heading(layout: Layout) -> tuple[Line, re.Match] | None:
     """The title line and its type word: the first line above the body that names a type."""
     for line in layout.head():
         if line.kind in ("heading", "header", "marking", "date"):
-            m = type_word(line.text)
+            m = type_word(title_text(line.text))
             if m and (line.kind in ("heading", "date") or m.start() == 0):
                 return line, m
     return None
@@ -48,11 +48,12 @@ def document_type(text: str, layout: Layout | None = None) -> tuple[str | None, 
     if not found:
         return None, None, None
     line, m = found
+    title = title_text(line.text)
     raw = re.sub(r"\s+", " ", m.group(0))
     kind = heading_type_of(raw.lower())
-    if m.start() >= 2 and re.search(r"(?:выписка\s+)?из\s+$", line.text[: m.start()], re.IGNORECASE):
-        raw = line.text[: m.end()].strip(" .№0123456789")
+    if m.start() >= 2 and re.search(r"(?:выписка\s+)?из\s+$", title[: m.start()], re.IGNORECASE):
+        raw = title[: m.end()]
     header = "\n".join(x.text for x in layout.head())
     if kind == "telegram" and _CIPHER.search(header):
         kind = "ciphered_telegram"
-    return kind, raw, line.text.strip().rstrip(" .")
+    return kind, raw, title.rstrip(" .")

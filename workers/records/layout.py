@@ -86,6 +86,12 @@ class Layout:
         return None
 
 
+def title_text(text: str) -> str:
+    """A title without the collection's item number opening it (`№ 38. Из письма …`)."""
+    m = _ITEM.match(text.strip())
+    return text.strip()[m.end():] if m else text.strip()
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from workers.records.layout import Layout, classify
+from workers.records.layout import Layout, classify, title_text
 from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, REFERENCE_KIND_RE
 
 # (pattern, normalised marking); the compound forms come first and are blanked out
@@ -85,7 +85,7 @@ def registration_number(text: str, layout: Layout | None = None) -> str | None:
         if t.startswith("("):
             continue  # `(Протокол № 12, п. 4)`: the editor's note of where a decision stands
         if line.kind == "heading":
-            t = _own_type_phrase(t)
+            t = _own_type_phrase(title_text(t))
         for m in _REG.finditer(t):
             before = t[: m.start()]
             if REFERENCE_KIND_RE.search(before) and not _is_heading(before):

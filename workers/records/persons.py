@@ -16,7 +16,7 @@ import re
 
 from workers.records import morph
 from workers.records.dates import find_dates
-from workers.records.layout import Layout, classify, is_prose
+from workers.records.layout import Layout, classify, is_prose, title_text
 from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, ROLE_RE
 
 _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
@@ -118,7 +118,7 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
         if not line or kind in ("legend", "apparatus", "stamp", "item"):
             continue
         if kind == "heading" and i < layout.body_start:
-            found.extend(_heading_addressees(_title_names(line)))
+            found.extend(_heading_addressees(_title_names(title_text(line))))
             continue
         address = ADDRESS_RE.match(line)
         if address:

@@ -75,7 +75,8 @@ def _document_date(text: str, found: list[dates.DateMatch], layout: Layout) -> d
         line = layout.line_at(d.start)
         return line.kind if line else "body"
 
-    own = [d for d in found if d.year is not None and kind(d) not in _NEVER_OWN and not _cites(text, d)]
+    own = [d for d in found if d.year is not None and kind(d) not in _NEVER_OWN
+           and (kind(d) == "date" or not _cites(text, d))]
     head_end = layout.lines[layout.body_start].start if layout.body_start < len(layout.lines) else len(text)
     ranks = [
         lambda d: kind(d) == "date" and d.start < head_end,
