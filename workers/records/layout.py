@@ -179,7 +179,7 @@ def classify(text: str) -> Layout:
             line.kind = "salutation"
         elif ADDRESS_WORD_RE.search(t) and not seen_body and not is_prose(t):
             line.kind = "address"
-        elif ROLE_RE.match(t) and len(words(t)) <= 14 and not re.search(r"[,:;!?]|[.!?]\s", t):
+        elif ROLE_RE.match(t) and len(words(t)) <= 14 and not re.search(r"[,:;!?]|[а-яё]{4,}[.!?]\s", t):
             line.kind = "closing"
         elif is_prose(t):
             line.kind = "body"

@@ -26,7 +26,7 @@ _MARKING_LINE_MAX = 70
 _DECLASSIFIED = re.compile(r"(?<![а-яё])рассекречен[оаы]?(?![а-яё])", re.IGNORECASE)
 
 _REG = re.compile(
-    r"(?:(?<=\s)|^)(?:(?P<prefix>[А-ЯA-Z]{1,3})\s+)?№\s*(?P<number>(?:[А-ЯA-Z]{1,2}-?)?\d[\dА-Яа-яA-Za-z]*(?:\s?[/-]\s?[\dА-Яа-яA-Za-z]+)*)",
+    r"(?:(?<=\s)|^)(?:(?P<prefix>[А-ЯA-Z]{1,3})\s+)?№\s*(?P<number>(?:[А-ЯA-Z]{1,5}-?)?\d[\dА-Яа-яA-Za-z]*(?:\s?[/-]\s?[\dА-Яа-яA-Za-z]+)*)",
     re.M,
 )
 # `Фонд № 45`, `Лист № 47-48`: numbers of an archival reference, not of the document
@@ -88,7 +88,7 @@ def registration_number(text: str, layout: Layout | None = None) -> str | None:
             t = _own_type_phrase(title_text(t))
         for m in _REG.finditer(t):
             before = t[: m.start()]
-            if REFERENCE_KIND_RE.search(before) and not _is_heading(before):
+            if line.kind != "heading" and REFERENCE_KIND_RE.search(before) and not _is_heading(before):
                 continue  # `см. телеграмму тов. Рощина № 518` cites another document
             if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before) \
                     or _COPY.search(before):
@@ -104,7 +104,8 @@ def _own_type_phrase(title: str) -> str:
     qualifies it, up to the subject (`о …`, `«…»`), a sentence's end or a second type
     (`… Из протокола № 137`). Empty when the title names an extract of another document."""
     m = HEADING_TYPE_RE.search(title)
-    if not m or m.start() > 40 or re.search(r"(?:^|\s)(?:из|выписка\s+из)\s*$", title[: m.start()], re.IGNORECASE):
+    # the type opens the title (`Приказ НКВД СССР № 00612`); after `Из`, `Вашу` it names another
+    if not m or not re.fullmatch(r"\W*(?:(?:проект|копия|текст)\s+)?", title[: m.start()], re.IGNORECASE):
         return ""
     rest = title[m.end():]
     stop = re.search(r"\s(?:о|об|по|с|со|на|для)\s|[«\"“]|\.\s|" + HEADING_TYPE_RE.pattern, rest, re.IGNORECASE)

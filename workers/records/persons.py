@@ -234,8 +234,9 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
         person = _read_item(bare, "nomn")
         role = "Записал" if recorded and person else None
         if person is None:
-            # `Секретарь ЦК ВКП(б) А. Жданов`: the name closes the line
-            role, name = _role_then_name(bare)
+            # `Секретарь ЦК ВКП(б) А. Жданов`, `комкор М. Фриновский`, `… (подпись) Ягода`:
+            # the name closes the line; below the body any title may stand before it
+            role, name = _role_then_name(bare, any_role=i >= layout.body_end or _SIGNED.search(line) is not None)
             person = _read_item(name, "nomn") if name else None
         if person is None or _dative_only(person["raw"]) or _genitive_reading(person["raw"]):
             continue
@@ -253,15 +254,19 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
 _ROLE_THEN_NAME = re.compile(rf"(?P<role>.+?)\s+(?P<name>(?:{_INITIALS}\s*)?[А-ЯЁ][А-ЯЁа-яё-]+(?:\s*{_INITIALS})?)\.?$")
 
 
-def _role_then_name(line: str) -> tuple[str | None, str | None]:
-    """(role, name) of a line that opens with a role and closes with a name in capitals
-    or with initials; (None, None) otherwise."""
+_SIGNED = re.compile(r"[(/]\s*подпись\s*[)/]", re.IGNORECASE)
+
+
+def _role_then_name(line: str, any_role: bool = False) -> tuple[str | None, str | None]:
+    """(role, name) of a line that opens with a role (any short title when `any_role`) and
+    closes with a name in capitals, with initials or that can only be a surname."""
     m = _ROLE_THEN_NAME.match(line)
-    if not m or not ROLE_RE.match(line):
+    if not m or not (ROLE_RE.match(line) or any_role and len(m.group("role").split()) <= 8):
         return None, None
     name = m.group("name")
     # a title-case last word closes a role when it can only be a surname (`генерал армии Жуков`)
-    if not (name.isupper() or re.search(r"[А-ЯЁ]\.", name) or morph.is_surname(name.rstrip("."))):
+    if not (name.isupper() or re.search(r"[А-ЯЁ]\.", name) or morph.is_surname(name.rstrip("."))
+            or any_role and _SIGNED.search(line)):
         return None, None
     return m.group("role").strip(), name
 
