@@ -46,3 +46,14 @@ def test_the_date_a_document_answers_is_not_its_date() -> None:
 def test_heading_date_wins_over_body_dates() -> None:
     text = "Постановление Совета от 11 мая 1959 г.\nПредставить предложения к 1 июня 1959 г. и доложить.\n"
     assert parse_record(text, with_entities=False)["date"] == "1959-05-11"
+
+
+@pytest.mark.parametrize("raw, iso", [
+    ("24.ТТТ.39", "1939-03-24"),     # tesseract's rus reads a typewritten III as ТТТ
+    ("5.УП.1939", "1939-07-05"),
+    ("16.ХП.1947", "1947-12-16"),
+    ("3.Ш.41", "1941-03-03"),
+])
+def test_roman_months_as_ocr_reads_them(raw: str, iso: str) -> None:
+    [found] = find_dates(raw)
+    assert found.iso() == iso
