@@ -11,11 +11,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DELO_", env_file=".env", extra="ignore")
 
-    # OCR. Measured with bench/ocr.py on this machine: `Cyrillic` (the script model)
-    # halves the CER of `rus` on clean pages (0.49% vs 0.97%) but costs 1.17× the time
-    # of bare tesseract against `rus`'s 1.06×; `rus` is the default that keeps within
-    # 1.15×, `Cyrillic` the choice when accuracy matters more than time.
-    ocr_languages: str = "rus"
+    # OCR. Measured with bench/ocr.py against bare `tesseract -l rus` (CER; s/page ratio):
+    # real scanned print: `Cyrillic` 1.17% vs 2.14% (1.09×), `rus` 2.13% (1.04×),
+    # `rus+Cyrillic` 1.19% but 1.32× the time; renders clean/bilevel/noisy: `Cyrillic`
+    # 0.65/0.69/0.63% vs bare 1.05/1.09/87%. `Cyrillic` is the most accurate model
+    # within 1.15× of bare `rus`. It also writes the pre-1918 letters (ѣ, і) that `rus`
+    # cannot, and reads the typewriter's `N 45` as `№ 45` (`rus` gives `М 45`).
+    ocr_languages: str = "Cyrillic"
+    # Words tesseract gave a confidence below this are reported per page as uncertain,
+    # and a record field read from one gets `uncertain_field:...` (see tesseract.py).
+    uncertain_word_confidence: float = 75.0
     pdf_dpi: int = 300
     # Images that carry no resolution are assumed to be scanned at this one.
     default_image_dpi: int = 300

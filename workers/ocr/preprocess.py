@@ -1,14 +1,24 @@
 """What a page gets before tesseract, decided from measurements of that page.
 
-Measured with bench/ocr.py on pages rendered from the dev corpus (rus model, CER):
-- noisy scans (grey uneven paper, speckle, spread ink): bare tesseract >80%; dividing
-  out the paper's background and a 3×3 median: under 1%. The median alone left them
-  unreadable: the uneven background is what defeats tesseract's own threshold.
-- clean grey pages (anti-aliased, or JPEG-compressed as scanners store them): a 3×3
-  median took CER from 0.97% to 0.50% (JPEG q80: 1.07% → 0.46%), mending thin strokes
-  (`Цело` → `Дело`).
-- already-binarised clean print: the same median made real scanned book lines worse
-  (0.78% → 1.03%, ../shared/DESIGN.md), so a bilevel page is not filtered.
+Each filter answers a defect the page is measured to have; a page with none of them is
+left alone (cropping its margins only saves time). Measured with bench/ocr.py and on
+../shared/corpus/realprint (real scanned book print) and variants of it (rescaled
+0.8×/1.25×, blurred, JPEG q60, grey noise, added speckle), `Cyrillic` model, CER:
+
+- speckle (dust, carbon grain: dark blobs of 1–3 pixels): clean pages, real or rendered,
+  grey or bilevel, blurred or JPEG'd, have at most ~40 per megapixel; the noisy renders
+  ~33,000, still ~4,000 when blurred. A 3×3 median took real print with 0.3% of its
+  pixels speckled from 1.57% to 1.28% and with 1% from 5.3% to 1.3%, but at 0.1%
+  (~900/Mpx) it already cost more than it mended (1.17% → 1.28%): the limit sits between.
+- the median on a clean page blurs thin real strokes: real print 1.14% → 1.33% (up to
+  +0.6 points on a page), rendered typewriting no better (0.65% → 0.66%). So a clean page,
+  grey or bilevel, is never filtered, whatever its stroke width.
+- grey, uneven paper: bare tesseract reads the noisy renders (paper 185–235) at >80% CER;
+  dividing out the paper and a median: under 1%. The paper is measured from the
+  brightest part of each ~8 mm tile, so large or bold type is not mistaken for shading
+  (the old measure, a median of the whole page, flattened every real print page).
+  White paper measures 255 (252 with grey noise added) and even to 0–1 grey levels;
+  the noisy renders 211–214 and 32–37 levels apart.
 - margins: tesseract's time grows with the pixels it is given, text or not; cropping a
   typewritten A4 page to its text (plus a margin) took 25% off its time, same text.
 """
@@ -20,14 +30,19 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# Share of pixels in the page's central area that a 3×3 median moves by more than 30
-# grey levels: ≤0.014 on clean pages, ≥0.068 on speckled scans (also after JPEG).
-SPECKLE_LIMIT = 0.03
-# Mid-tone pixels per ink pixel: 0 on a binarised page, ≥0.7 on a grey scan.
-BILEVEL_TONES = 0.2
-# Paper brightness: clean pages are white (255); aged paper sits around 200.
+# Dark blobs of at most SPECK_PIXELS pixels per megapixel of the page's middle above
+# which a 3×3 median pays: clean pages ≤ ~40, the median helped from ~2,500 and hurt at ~900.
+SPECKLE_LIMIT = 1500.0
+SPECK_PIXELS = 3
+# A speck must be this much darker than the paper: on blank or noisy-but-clean paper
+# Otsu's threshold falls inside the paper's own grain and would count it as specks.
+SPECK_BELOW_PAPER = 60
+# Paper brightness (80th percentile of each tile, median over tiles): white paper is
+# 252–255 and aged paper ~210; unevenness is the spread (95th − 5th percentile) of the
+# tiles' levels: 0–1 on clean pages, 32–37 on the noisy renders.
 PAPER_DARK = 225
-PAPER_UNEVEN = 8.0
+PAPER_UNEVEN = 16
+PAPER_TILE = 24  # quarter-scale pixels: 96 px at full scale, ~8 mm at 300 dpi
 # Rotating costs ~40 ms a page; tesseract copes with small skew by itself.
 DESKEW_FROM_DEGREES = 1.0
 # Crop when the text's box (plus CROP_PAD pixels) leaves at most this share of the page.
@@ -37,10 +52,10 @@ CROP_PAD = 60
 
 @dataclass(frozen=True)
 class Analysis:
-    speckle: float
-    tones: float
+    speckle: float  # specks per megapixel
     paper_level: float
-    paper_spread: float
+    paper_uneven: float
+    stroke_px: float  # recorded, not acted on (see the module's docstring)
     skew_degrees: float
     steps: tuple[str, ...]
 
@@ -49,20 +64,18 @@ def prepare(gray: np.ndarray) -> tuple[Analysis, np.ndarray | None]:
     """Measure the page and return the image tesseract should read: None means the
     page is best left exactly as it is (and the original file can go to tesseract)."""
     h, w = gray.shape
-    centre = gray[h // 4: 3 * h // 4, w // 4: 3 * w // 4]
-    speckle = float((cv2.absdiff(centre, cv2.medianBlur(centre, 3)) > 30).mean()) if centre.size else 0.0
-    ink = float((centre < 128).mean())
-    tones = float(((centre > 40) & (centre < 215)).mean()) / ink if ink else 0.0
-    paper = _background(gray)
-    level, spread = float(np.median(paper)), float(paper.std())
+    level, uneven = paper(gray)
+    # speckle is a density: a band across the middle is sample enough, at a quarter of the cost
+    band = gray[3 * h // 8: 5 * h // 8, w // 4: 3 * w // 4]
+    specks, stroke = speckle_and_stroke(band, level)
 
     steps: list[str] = []
     out = gray
-    if level < PAPER_DARK or spread > PAPER_UNEVEN:
+    if level < PAPER_DARK or uneven > PAPER_UNEVEN:
         steps.append("flatten_background")
-        full = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+        full = cv2.resize(_background(gray), (w, h), interpolation=cv2.INTER_LINEAR)
         out = cv2.divide(out, full, scale=255)
-    if speckle > SPECKLE_LIMIT or tones >= BILEVEL_TONES:
+    if specks > SPECKLE_LIMIT:
         steps.append("median3")
         out = cv2.medianBlur(out, 3)
     # measured on the cleaned page: speckle and grey paper would swamp the line profile
@@ -78,10 +91,39 @@ def prepare(gray: np.ndarray) -> tuple[Analysis, np.ndarray | None]:
         if (y1 - y0) * (x1 - x0) <= CROP_BELOW * h * w:
             steps.append("crop_margins")
             out = out[y0:y1, x0:x1]
-    analysis = Analysis(round(speckle, 4), round(tones, 2), level, round(spread, 2), skew, tuple(steps))
+    analysis = Analysis(round(specks, 1), level, uneven, round(stroke, 1), skew, tuple(steps))
     return analysis, (out if steps else None)
 
 
+def paper(gray: np.ndarray) -> tuple[float, float]:
+    """(level, unevenness) of the paper: per tile the 80th percentile (ink rarely covers
+    a fifth of a tile, so that is paper), then the median and the 5–95% spread of tiles."""
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    th, tw = small.shape[0] // PAPER_TILE, small.shape[1] // PAPER_TILE
+    if not th or not tw:
+        return float(np.percentile(small, 80)), 0.0
+    tiles = small[: th * PAPER_TILE, : tw * PAPER_TILE].reshape(th, PAPER_TILE, tw, PAPER_TILE)
+    levels = np.percentile(tiles.transpose(0, 2, 1, 3).reshape(th, tw, -1), 80, axis=2)
+    low, mid, high = np.percentile(levels, (5, 50, 95))
+    return float(mid), float(high - low)
+
+
+def speckle_and_stroke(area: np.ndarray, paper_level: float) -> tuple[float, float]:
+    """Specks (dark blobs of ≤ SPECK_PIXELS pixels) per megapixel of `area`, and the
+    median stroke width of its ink in pixels (twice the ink's area over its outline)."""
+    if not area.size:
+        return 0.0, 0.0
+    otsu, _ = cv2.threshold(area, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # `<=`: on a bilevel page Otsu returns the ink level itself
+    ink = (area <= min(otsu, paper_level - SPECK_BELOW_PAPER)).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    specks = int((stats[1:, cv2.CC_STAT_AREA] <= SPECK_PIXELS).sum())
+    outline = int(ink.sum()) - int(cv2.erode(ink, _CROSS).sum())
+    stroke = 2 * float(ink.sum()) / outline if outline else 0.0
+    return specks / (area.size / 1e6), stroke
+
+
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 def _background(gray: np.ndarray) -> np.ndarray:
     """The paper without the ink, at 1/8 scale: a median wide enough to swallow glyphs."""
     small = cv2.resize(gray, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
