@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     ocr_languages: str = "Cyrillic"
     # Words tesseract gave a confidence below this are reported per page as uncertain,
     # and a record field read from one gets `uncertain_field:...` (see tesseract.py).
-    uncertain_word_confidence: float = 75.0
+    uncertain_word_confidence: float = 80.0
     pdf_dpi: int = 300
     # Images that carry no resolution are assumed to be scanned at this one.
     default_image_dpi: int = 300

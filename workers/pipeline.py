@@ -10,6 +10,7 @@ from pathlib import Path
 from workers.config import Settings, get_settings
 from workers.ocr import OcrResult, ocr_file
 from workers.records import parse_record
+from workers.records.uncertainty import uncertain_fields
 
 SCHEMA = "delo.record/1"
 
@@ -32,6 +33,8 @@ def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrRes
     record = parse_record(text)
     if record["date"] is None:
         warnings.append("no_document_date")
+    # a field read from a word tesseract was unsure of is not published as certain
+    warnings += uncertain_fields(record, [w for page in ocr.pages for w in page.uncertain_words])
     return {
         "schema": SCHEMA,
         "id": record_id(uri),

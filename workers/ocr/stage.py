@@ -27,12 +27,16 @@ class PageResult:
     skew_degrees: float
     steps: tuple[str, ...]
     seconds: float
+    # words tesseract was unsure of (below settings.uncertain_word_confidence); a default,
+    # so page results serialised before this field existed still load
+    uncertain_words: tuple[str, ...] = ()
 
     def as_record_page(self) -> dict:
         return {
             "number": self.number, "text": self.text, "confidence": self.confidence, "dpi": self.dpi,
             "width": self.width, "height": self.height, "skew_degrees": self.skew_degrees,
             "preprocessing": list(self.steps), "seconds": self.seconds,
+            "uncertain_words": list(self.uncertain_words),
         }
 
 
@@ -123,9 +127,10 @@ def ocr_page(page: pages.Page, settings: Settings) -> PageResult:
             image = Path(tmp) / f"page-{page.number}.tif"
             cv2.imwrite(str(image), page.gray if prepared is None else prepared, [cv2.IMWRITE_TIFF_COMPRESSION, 1])
         found = tesseract.recognise(image, languages=settings.ocr_languages, dpi=page.dpi,
-                                    timeout=settings.page_timeout_seconds)
+                                    timeout=settings.page_timeout_seconds,
+                                    uncertain_below=settings.uncertain_word_confidence)
     return PageResult(
         number=page.number, text=found.text, confidence=found.confidence, dpi=page.dpi,
         width=width, height=height, skew_degrees=analysis.skew_degrees, steps=analysis.steps,
-        seconds=round(time.perf_counter() - started, 3),
+        seconds=round(time.perf_counter() - started, 3), uncertain_words=found.uncertain,
     )

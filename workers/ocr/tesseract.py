@@ -1,7 +1,8 @@
 """The tesseract binary: probe its version and languages, run it on one page image.
 
 One run per page gives both the text and the word confidences (TSV output); the text
-is rebuilt from the TSV in tesseract's own reading order.
+is rebuilt from the TSV in tesseract's own reading order, and the words tesseract was
+unsure of come from the same run: no second pass, no second reading to disagree with.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Recognised:
     text: str
     confidence: float | None  # mean word confidence 0..100, None when no word was found
     words: int
+    uncertain: tuple[str, ...] = ()  # words below the confidence asked for, in reading order
 
 
 @lru_cache
@@ -50,7 +52,7 @@ def check_languages(spec: str) -> None:
         )
 
 
-def recognise(image: Path, *, languages: str, dpi: int, timeout: int) -> Recognised:
+def recognise(image: Path, *, languages: str, dpi: int, timeout: int, uncertain_below: float = 0.0) -> Recognised:
     version()
     check_languages(languages)
     try:
@@ -64,12 +66,13 @@ def recognise(image: Path, *, languages: str, dpi: int, timeout: int) -> Recogni
         raise OcrError(FailureCode.OCR_FAILED, f"tesseract failed: {exc}") from exc
     except pytesseract.TesseractError as exc:
         raise OcrError(FailureCode.OCR_FAILED, f"tesseract failed: {exc.message.strip()[:300]}") from exc
-    return _from_tsv(data)
+    return _from_tsv(data, uncertain_below)
 
 
-def _from_tsv(data: dict[str, list]) -> Recognised:
+def _from_tsv(data: dict[str, list], uncertain_below: float = 0.0) -> Recognised:
     lines: list[str] = []
     confs: list[float] = []
+    uncertain: list[str] = []
     key = None
     block_par = None
     current: list[str] = []
@@ -78,6 +81,8 @@ def _from_tsv(data: dict[str, list]) -> Recognised:
         if conf < 0 or not word.strip():
             continue
         confs.append(conf)
+        if conf < uncertain_below:
+            uncertain.append(word)
         bp = (data["page_num"][i], data["block_num"][i], data["par_num"][i])
         k = (*bp, data["line_num"][i])
         if k != key:
@@ -90,4 +95,4 @@ def _from_tsv(data: dict[str, list]) -> Recognised:
     if current:
         lines.append(" ".join(current))
     mean = round(sum(confs) / len(confs), 2) if confs else None
-    return Recognised("\n".join(lines), mean, len(confs))
+    return Recognised("\n".join(lines), mean, len(confs), tuple(uncertain))
