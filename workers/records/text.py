@@ -52,8 +52,10 @@ def clean(text: str) -> str:
     text = _TOKEN.sub(_fix_token, text)
     # `1949 r.` (a Latin r for г) after a year
     text = re.sub(r"(?<=\d)(\s*)r\.", r"\1г.", text)
-    # the typewriter's N before a number; tesseract reads it as a lone М or as №
-    text = re.sub(r"(?<![\w.])(?:N[oO°º]?\.?|№|М)[ \t]*\n?[ \t\n]*(?=\d)", "№ ", text)
+    # the typewriter's N before a number: tesseract reads a lone `М`, `№`, or (Cyrillic model) `М№`
+    text = re.sub(r"(?<![\w.])(?:N[oO°º]?\.?|М?№|М)[ \t]*\n?[ \t\n]*(?=\d)", "№ ", text)
+    # a printed `№` the Cyrillic model reads as a lone `ж` or `е`: neither is a word before a number
+    text = re.sub(r"(?<![\w.,])[жЖеЕ][ \t]?(?=\d)", "№ ", text)
     # `А .ВЫШИНСКИЙ`: tesseract's stray space inside an initial
     text = re.sub(r"(?<![\w.])([А-ЯЁ])\s+\.(?=\s?[А-ЯЁ])", r"\1.", text)
     # `ВКП (6)`: the party's (б) as tesseract often reads it
