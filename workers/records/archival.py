@@ -67,6 +67,11 @@ _LEVELS = {
 # its `Д.` (`ДЦ.`, `Л.`): read it by position when the sheets follow.
 _MISREAD_DELO = re.compile(
     rf"{_SEP}(?<![\w])[А-ЯЁ]{{1,2}}\.\s*{_NUM}{_VALUE}(?={_SEP}(?:Листы|Лист|Лл?\.|ll?\.))", re.IGNORECASE)
+# The sheets close a legend: after the delo, a short word with a period before a number
+# that ends the line or the legend (`п. 3-4.`, `лп. 24.`, `пл. 17. Подлинник.`) is the
+# `Л.`/`Лл.` as tesseract misread it.
+_MISREAD_SHEETS = re.compile(
+    rf"{_SEP}(?<![\w])[А-Яа-яЁё]{{1,3}}\.\s*{_NUM}{_SHEETS}(?=\.?[ \t]*(?:$|[А-ЯЁ«\"]))", re.M)
 _ORDER = ["opis", "porucheniye", "papka", "delo", "tom", "sheets"]
 _NOTES = re.compile(
     r"[\s.,;]*((?:(?:Подлинник|Заверенная\s+копия|Незаверенная\s+копия|Копия|Машинопись|Рукопись|Автограф"
@@ -77,7 +82,7 @@ _NOTES = re.compile(
 
 # `Л. 17.` or `Лл. 12—14 об. Подлинник.` alone on a line: a legend that gives only the
 # sheets, the rest being the file the collection cites once for all its documents
-_SHEETS_ONLY = re.compile(rf"^[ \t/]*(?:Листы|Лист|Лл?\.|лл?\.|ll?\.)\s*{_SHEETS}\.?[ \t]*(?=$|[А-ЯЁ])", re.M)
+_SHEETS_ONLY = re.compile(rf"^[ \t/]*(?:Там\s+же[.,]?\s*)?(?:Листы|Лист|Лл?\.|лл?\.|ll?\.)\s*{_SHEETS}\.?[ \t]*(?=$|[А-ЯЁ])", re.M)
 
 
 def _clean_sheets(sheets: str) -> str:
@@ -99,6 +104,8 @@ def find_references(text: str) -> list[dict]:
             m = _LEVELS[name].match(text, pos)
             if m is None and name == "delo" and "opis" in levels:
                 m = _MISREAD_DELO.match(text, pos)
+            if m is None and name == "sheets" and "delo" in levels:
+                m = _MISREAD_SHEETS.match(text, pos)
             if m:
                 levels[name] = m.group(1)
                 pos = m.end()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from workers.records import morph
+from workers.records.dates import MONTH_WORD
 
 _LAT = "AaBCcEeHKkMOoPpTXxyr"
 _CYR = "АаВСсЕеНКкМОоРрТХхуг"
@@ -54,6 +55,11 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<=\d)(\s*)r\.", r"\1г.", text)
     # the typewriter's N before a number: tesseract reads a lone `М`, `№`, or (Cyrillic model) `М№`
     text = re.sub(r"(?<![\w.])(?:N[oO°º]?\.?|М?№|М)[ \t]*\n?[ \t\n]*(?=\d)", "№ ", text)
+    # `З сентября`, `8.V.ЗЗ г.`: a Cyrillic З read (or typed) for the digit 3 in a date
+    text = re.sub(rf"(?<![\w.])[\dЗ]*З[\dЗ]*(?=\s+{MONTH_WORD})", lambda m: m.group(0).replace("З", "3"), text,
+                  flags=re.IGNORECASE)
+    text = re.sub(r"(\d\.[IVXІТПШУ]{1,4}\.)([\dЗ]*З[\dЗ]*)(?![\w])", lambda m: m.group(1) + m.group(2).replace("З", "3"),
+                  text)
     # a printed `№` the Cyrillic model reads as a lone `ж` or `е`: neither is a word before a number
     text = re.sub(r"(?<![\w.,])[жЖеЕ][ \t]?(?=\d)", "№ ", text)
     # `А .ВЫШИНСКИЙ`: tesseract's stray space inside an initial
