@@ -46,7 +46,9 @@ _ARCHIVE_RE = re.compile("|".join(
 
 _NUM = r"(?:№\s*)?"
 _VALUE = r"([0-9]+[А-Яа-яA-Za-z]?(?:[-/][0-9А-Яа-яA-Za-z]+)?|[А-ЯA-Z]{1,2}-?[0-9]*(?=[.,;\s]|$))"
-_SHEET = r"\d+(?:\s*об\.?)?(?:\s*(?:-|–|—)\s*\d+(?:\s*об\.?)?)?"
+# `об.` (the back of a sheet), also as OCR reads it: `06.`, `о6.`
+_BACK = r"(?:\s*(?:об|06|о6|0б)\.?)"
+_SHEET = rf"\d+{_BACK}?(?:\s*(?:-|–|—)\s*\d+{_BACK}?)?"
 _SHEETS = rf"({_SHEET}(?:\s*,\s*{_SHEET})*)"
 _SEP = r"(?:[\s,.;:]|-(?=\s))*"  # `Оп. 163- Д. 869`: a hyphen printed for a period
 
@@ -86,7 +88,8 @@ _SHEETS_ONLY = re.compile(rf"^[ \t/]*(?:Там\s+же[.,]?\s*)?(?:Листы|Л�
 
 
 def _clean_sheets(sheets: str) -> str:
-    sheets = re.sub(r"\s*[–—]\s*", "-", sheets.strip())
+    sheets = re.sub(r"\s*(?:06|о6|0б)\.?(?=$|[-,\s])", " об.", sheets.strip())
+    sheets = re.sub(r"\s*[–—]\s*", "-", sheets)
     sheets = re.sub(r"\s*-\s*", "-", sheets)
     return re.sub(r"(?<!\d)0+(?=\d)", "", sheets)  # ll. 0046-0048 → 46-48
 

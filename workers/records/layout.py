@@ -96,12 +96,29 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+_LONG_LINE_WORDS = 10
+
+
 def is_prose(text: str) -> bool:
     """A sentence of the body rather than a title, a name or a date: several words, some
-    of them lowercase, or a line ending a sentence."""
+    of them lowercase, and a verb among them or too many words for a title or a role
+    (`Полпред ВЧК по Тамбовской губ. Рудаков` has none), or a line ending a sentence."""
     ws = words(text)
     lower = sum(1 for w in ws if w[0].islower())
-    return len(ws) >= _PROSE_MIN_WORDS and lower >= 2 or (len(ws) >= 3 and lower >= 2 and text.rstrip().endswith((".", ":", ";", ",")))
+    if lower < 2:
+        return False
+    if len(ws) >= _PROSE_MIN_WORDS and (len(ws) >= _LONG_LINE_WORDS or _has_verb(ws)):
+        return True
+    return len(ws) >= 3 and text.rstrip().endswith((".", ":", ";", ",")) and not re.search(r"\s[А-ЯЁ][а-яё]+\.?$", text)
+
+
+def _has_verb(ws: list[str]) -> bool:
+    from workers.records import morph
+
+    return any(morph.parses(w)[0].tag.POS in _VERBISH for w in ws if w[0].islower() and len(w) > 2)
+
+
+_VERBISH = {"VERB", "INFN", "PRTS", "GRND", "PRED"}
 
 
 def is_date_line(text: str, dates_on_line: int) -> bool:

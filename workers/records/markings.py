@@ -26,7 +26,7 @@ _MARKING_LINE_MAX = 70
 _DECLASSIFIED = re.compile(r"(?<![а-яё])рассекречен[оаы]?(?![а-яё])", re.IGNORECASE)
 
 _REG = re.compile(
-    r"(?:(?<=\s)|^)(?:(?P<prefix>[А-ЯA-Z]{1,3})\s+)?№\s*(?P<number>(?:[А-ЯA-Z]{1,5}-?)?\d[\dА-Яа-яA-Za-z]*(?:\s?[/-]\s?[\dА-Яа-яA-Za-z]+)*)",
+    r"(?:(?<=\s)|^)(?:(?P<prefix>[А-ЯA-Z])\s+)?№\s*(?P<number>(?:[А-ЯA-Z]{1,5}-?)?\d[\dА-Яа-яA-Za-z]*(?:\s?[/-]\s?[\dА-Яа-яA-Za-z]+)*)",
     re.M,
 )
 # `Фонд № 45`, `Лист № 47-48`: numbers of an archival reference, not of the document
@@ -88,6 +88,8 @@ def registration_number(text: str, layout: Layout | None = None) -> str | None:
             t = _own_type_phrase(title_text(t))
         for m in _REG.finditer(t):
             before = t[: m.start()]
+            if line.kind == "date" and before.strip() and not re.search(r"(?:г\.|года|\d)[\s.,]*$", before):
+                continue  # `Оргбюро № 48, п. 12 от 19 июля`: a body's or a protocol's number beside a date
             if line.kind != "heading" and REFERENCE_KIND_RE.search(before) and not _is_heading(before):
                 continue  # `см. телеграмму тов. Рощина № 518` cites another document
             if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before) \
