@@ -57,7 +57,7 @@ _FOND = re.compile(rf"(?<![\w])(?:Фонд|Фф?\.|F\.|Fond|f\.)\s*{_NUM}{_VALUE
 _LEVELS = {
     # after a fond the order of levels is fixed, so tesseract's usual misreadings of the
     # typewriter's Д (Ц) and п (н) can be read back: `Он. 1. Ц. 364` is `Оп. 1. Д. 364`
-    "opis": re.compile(rf"{_SEP}(?<![\w])(?:Опись|Оп\.?|Он\.|Op\.?|Opis)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "opis": re.compile(rf"{_SEP}(?<![\w])(?:Опись|Оп[.,]?|Он\.|Op\.?|Opis)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "porucheniye": re.compile(rf"{_SEP}(?<![\w])(?:пор\.|por\.|поручение)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "papka": re.compile(rf"{_SEP}(?<![\w])(?:пап\.|pap\.|папка|papka|п\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "delo": re.compile(rf"{_SEP}(?<![\w])(?:Дело|Д\.|Цело|Ц\.|D\.|Delo|d\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),

@@ -224,7 +224,7 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
         line = lines[i]
         if not line or layout.lines[i].kind in _NOT_SIGNATURE or ADDRESS_RE.match(line):
             continue
-        if _continues_sentence(lines, i):
+        if _continues_sentence(layout, i):
             continue
         bare = _signature_only(line)
         # `Записал: Н. Федоренко` under a record of conversation: the one who wrote it down
@@ -292,10 +292,11 @@ def _signature_only(line: str) -> str:
     return _strip(line)
 
 
-def _continues_sentence(lines: list[str], i: int) -> bool:
+def _continues_sentence(layout: Layout, i: int) -> bool:
     """`...передал личное письмо для товарища` / `Сталина.`: the name ends a wrapped sentence."""
-    prev = next((line for line in reversed(lines[:i]) if line), "")
-    return len(prev) >= 40 and bool(re.search(r"[а-яё,]$", prev)) and not ROLE_RE.match(prev)
+    prev = next((line for line in reversed(layout.lines[:i]) if line.kind != "blank"), None)
+    return prev is not None and prev.kind == "body" and len(prev.text) >= 40 \
+        and bool(re.search(r"[а-яё,]$", prev.text))
 
 
 def _genitive_reading(raw: str) -> bool:

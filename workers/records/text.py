@@ -73,6 +73,7 @@ def clean(text: str) -> str:
     # a word hyphenated across a line break: пред-\nложение
     text = re.sub(r"([А-Яа-яЁё]{2,})[-¬]\n[ \t]*([а-яё][А-Яа-яЁё]*)", _join_hyphenated, text)
     text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r"(?m)[ \t]+[|_~]+[ \t]*$", "", text)  # a scan's stray rule or speck after a line
     return _unwrap([line.strip() for line in text.split("\n")])
 
 
