@@ -47,22 +47,24 @@ _ARCHIVE_RE = re.compile("|".join(
 _NUM = r"(?:№\s*)?"
 _VALUE = r"([0-9]+[А-Яа-яA-Za-z]?(?:[-/][0-9А-Яа-яA-Za-z]+)?|[А-ЯA-Z]{1,2}-?[0-9]*(?=[.,;\s]|$))"
 # `об.` (the back of a sheet), also as OCR reads it: `06.`, `о6.`
-_BACK = r"(?:\s*(?:об|06|о6|0б)\.?)"
+_BACK = r"(?:(?:\s*об|\s+(?:06|о6|0б))\.?)"
 _SHEET = rf"\d+{_BACK}?(?:\s*(?:-|–|—)\s*\d+{_BACK}?)?"
 _SHEETS = rf"({_SHEET}(?:\s*,\s*{_SHEET})*)"
 _SEP = r"(?:[\s,.;:]|-(?=\s))*"  # `Оп. 163- Д. 869`: a hyphen printed for a period
 
 # `Фф.`: tesseract doubling the letter of a lower-case `ф.`
-_FOND = re.compile(rf"(?<![\w])(?:Фонд|Фф?\.|F\.|Fond|f\.)\s*{_NUM}{_VALUE}", re.IGNORECASE)
+_FOND = re.compile(rf"(?<![\w])(?:Фонд|Фф?[.,]|F\.|Fond|f\.)\s*{_NUM}{_VALUE}", re.IGNORECASE)
+# after a fond, the period of `Оп.`, `Д.`, `Л.` may come out of tesseract as `,`, `ь` or `е`
+_DOT = r"[.,ье]"
 _LEVELS = {
     # after a fond the order of levels is fixed, so tesseract's usual misreadings of the
     # typewriter's Д (Ц) and п (н) can be read back: `Он. 1. Ц. 364` is `Оп. 1. Д. 364`
-    "opis": re.compile(rf"{_SEP}(?<![\w])(?:Опись|Оп[.,]?|Он\.|Op\.?|Opis)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "opis": re.compile(rf"{_SEP}(?<![\w])(?:Опись|Оп{_DOT}?|Он\.|Op\.?|Opis)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "porucheniye": re.compile(rf"{_SEP}(?<![\w])(?:пор\.|por\.|поручение)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "papka": re.compile(rf"{_SEP}(?<![\w])(?:пап\.|pap\.|папка|papka|п\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
-    "delo": re.compile(rf"{_SEP}(?<![\w])(?:Дело|Д\.|Цело|Ц\.|D\.|Delo|d\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "delo": re.compile(rf"{_SEP}(?<![\w])(?:Дело|Д{_DOT}|Цело|Ц\.|D\.|Delo|d\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "tom": re.compile(rf"{_SEP}(?<![\w])(?:Том|Т\.|vol\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
-    "sheets": re.compile(rf"{_SEP}(?<![\w])(?:Листы|Лист|Лл\.?|Л\.|ll\.|l\.|pp\.|p\.|Listy|List)\s*{_NUM}{_SHEETS}",
+    "sheets": re.compile(rf"{_SEP}(?<![\w])(?:Листы|Лист|Лл\.?|Л{_DOT}|ll\.|l\.|pp\.|p\.|Listy|List)\s*{_NUM}{_SHEETS}",
                          re.IGNORECASE),
 }
 # Between an opis and the sheets only the delo can stand, whatever tesseract made of
@@ -88,7 +90,7 @@ _SHEETS_ONLY = re.compile(rf"^[ \t/]*(?:Там\s+же[.,]?\s*)?(?:Листы|Л�
 
 
 def _clean_sheets(sheets: str) -> str:
-    sheets = re.sub(r"\s*(?:06|о6|0б)\.?(?=$|[-,\s])", " об.", sheets.strip())
+    sheets = re.sub(r"\s+(?:06|о6|0б)\.?(?=$|[-,\s])", " об.", sheets.strip())
     sheets = re.sub(r"\s*[–—]\s*", "-", sheets)
     sheets = re.sub(r"\s*-\s*", "-", sheets)
     return re.sub(r"(?<!\d)0+(?=\d)", "", sheets)  # ll. 0046-0048 → 46-48

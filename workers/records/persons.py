@@ -295,8 +295,9 @@ def _signature_only(line: str) -> str:
 def _continues_sentence(layout: Layout, i: int) -> bool:
     """`...передал личное письмо для товарища` / `Сталина.`: the name ends a wrapped sentence."""
     prev = next((line for line in reversed(layout.lines[:i]) if line.kind != "blank"), None)
-    return prev is not None and prev.kind == "body" and len(prev.text) >= 40 \
-        and bool(re.search(r"[а-яё,]$", prev.text))
+    return prev is not None and prev.kind in ("body", "closing") and len(prev.text) >= 40 \
+        and bool(re.search(r"[а-яё,]$", prev.text)) and not ROLE_RE.match(prev.text) \
+        and not ROLE_RE.match(layout.lines[i].text)
 
 
 def _genitive_reading(raw: str) -> bool:

@@ -64,6 +64,8 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<![\w.,])[жЖеЕ][ \t]?(?=\d)", "№ ", text)
     # `А .ВЫШИНСКИЙ`: tesseract's stray space inside an initial
     text = re.sub(r"(?<![\w.])([А-ЯЁ])\s+\.(?=\s?[А-ЯЁ])", r"\1.", text)
+    # `Мао .Цзэдун`: a speck read as a period before a name's second word
+    text = re.sub(r"(?<=[а-яё])\s+\.(?=[А-ЯЁ][а-яё])", " ", text)
     # `ВКП (6)`: the party's (б) as tesseract often reads it
     text = re.sub(r"ВКП\s*\((?:6|б)\)", "ВКП(б)", text)
     # `Ф и л и п п о в`: a signature typed letter-spaced
