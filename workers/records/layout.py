@@ -123,11 +123,11 @@ _VERBISH = {"VERB", "INFN", "PRTS", "GRND", "PRED"}
 
 def is_date_line(text: str, dates_on_line: int) -> bool:
     """A line that is a date, perhaps with a place or a number: `Москва, 13 июля 1941 г. № 234`."""
-    if not dates_on_line:
-        return False
+    if not dates_on_line or text.rstrip().endswith(":") or re.search(r"(?<![а-яё])на\s+\d", text, re.IGNORECASE):
+        return False  # `Состояло на 1 января 1940 г.:` dates the figures, not the document
     rest = re.sub(r"№\s*\S+", " ", text)
     ws = [w for w in words(rest) if w.lower() not in _DATE_FILLER and not _is_month(w)]
-    return len(ws) <= 2
+    return len(ws) <= 2 and not _has_verb(ws)
 
 
 @lru_cache(maxsize=1)
@@ -186,7 +186,7 @@ def classify(text: str) -> Layout:
         elif _heading_position(lines, line) and is_heading_line(t) and not is_date_line(t, on_line) \
                 or _heading_position(lines, line) and re.search(r"\s[—–-]\s", t) and is_heading_line(t):
             line.kind = "heading"
-        elif is_date_line(t, on_line):
+        elif is_date_line(t, on_line) or re.fullmatch(r"\[?(?:1[89]\d\d)\s*(?:г\.|год)?\]?\.?", t):
             line.kind = "date"
         elif re.fullmatch(r"(?:[А-ЯA-Z]{1,3}\s*)?№\s*\S+\.?", t):
             line.kind = "number"
@@ -198,6 +198,8 @@ def classify(text: str) -> Layout:
             line.kind = "address"
         elif ROLE_RE.match(t) and len(words(t)) <= 14 and not re.search(r"[,:;!?]|[а-яё]{4,}[.!?]\s", t):
             line.kind = "closing"
+        elif not seen_body and re.match(r"(?:о|об|по|на|с)\s", t) and _after_title(lines, line):
+            line.kind = "heading"  # `СПРАВКА` / `о численности заключенных …`: the title's subject
         elif is_prose(t):
             line.kind = "body"
             seen_body = True
@@ -210,6 +212,11 @@ def classify(text: str) -> Layout:
         if line.kind == "closing":
             line.kind = "header"  # a short line above the body: an address, a place, a title's end
     return Layout(lines, body_start, body_end)
+
+
+def _after_title(lines: list[Line], line: Line) -> bool:
+    before = [x for x in lines[: line.n] if x.kind != "blank"]
+    return bool(before) and before[-1].kind == "heading"
 
 
 def _heading_position(lines: list[Line], line: Line) -> bool:

@@ -59,6 +59,8 @@ def _read_item(item: str, case: str | None, addressed: bool = False) -> dict | N
     if not m:
         return None
     words = m.group("words").split()
+    if len(words) > 1 and words[-1].isupper() and not any(w.isupper() for w in words[:-1]):
+        return None  # `Предсовнаркома ЛЕНИН`: a title before a name in capitals
     initials = _initials(m.group("pre") or m.group("post"))
     # after `Товарищу`, in capitals or with initials, a word shaped like a surname is one
     signature_style = addressed or bool(initials) or all(w.isupper() for w in words)

@@ -3,6 +3,7 @@ beyond the cached dictionaries and models."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from workers.records import archival, dates, doctype, entities, markings, persons, references, text as textmod
@@ -86,10 +87,27 @@ def _document_date(text: str, found: list[dates.DateMatch], layout: Layout) -> d
         lambda d: kind(d) != "stamp" and layout.line_at(d.start).n < layout.body_start + 3,
         lambda d: kind(d) == "stamp",
     ]
-    for want_day in (True, False):
-        pool = [d for d in own if (d.day is not None) == want_day]
-        for rank in ranks:
-            for d in pool:
-                if rank(d):
-                    return d
+    chosen = next((d for want_day in (True, False) for rank in ranks
+                   for d in own if (d.day is not None) == want_day and rank(d)), None)
+    if chosen is not None and kind(chosen) in ("date", "heading"):
+        return chosen
+    # `4 июля` under the signature, `23 апреля` after a letter: a date line without a year is
+    # the document's own; its year is the one the rest of the document gives
+    yearless = [d for d in found if d.year is None and d.day is not None and kind(d) == "date"]
+    year = chosen.year if chosen else _document_year(layout)
+    if yearless and year:
+        return dataclasses.replace(yearless[0], year=year)
+    return chosen
+
+
+_YEAR = re.compile(r"(?<![\d.])(1[89]\d\d)\s*(?:г\.|года|г(?![а-яё]))")
+
+
+def _document_year(layout: Layout) -> int | None:
+    """A year the title or a date line gives alone (`1929 г.`)."""
+    for line in layout.lines:
+        if line.kind in ("heading", "date", "header"):
+            m = _YEAR.search(line.text)
+            if m:
+                return int(m.group(1))
     return None
