@@ -61,7 +61,7 @@ _LEVELS = {
     # typewriter's Д (Ц) and п (н) can be read back: `Он. 1. Ц. 364` is `Оп. 1. Д. 364`
     "opis": re.compile(rf"{_SEP}(?<![\w])(?:Опись|Оп{_DOT}?|Он\.|Op\.?|Opis)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "porucheniye": re.compile(rf"{_SEP}(?<![\w])(?:пор\.|por\.|поручение)\s*{_NUM}{_VALUE}", re.IGNORECASE),
-    "papka": re.compile(rf"{_SEP}(?<![\w])(?:пап\.|pap\.|папка|papka|п\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
+    "papka": re.compile(rf"{_SEP}(?<![\w])(?:пап\.|pap\.|папка|papka|п\.|p\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "delo": re.compile(rf"{_SEP}(?<![\w])(?:Дело|Д{_DOT}|Цело|Ц\.|D\.|Delo|d\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "tom": re.compile(rf"{_SEP}(?<![\w])(?:Том|Т\.|vol\.)\s*{_NUM}{_VALUE}", re.IGNORECASE),
     "sheets": re.compile(rf"{_SEP}(?<![\w])(?:Листы|Лист|Лл\.?|Л{_DOT}|ll\.|l\.|pp\.|p\.|Listy|List)\s*{_NUM}{_SHEETS}",

@@ -135,9 +135,18 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
         if mid:
             role = line[: mid.start()].strip(_TRIM)
             for p in read_names(line[mid.end():], "datv", addressed=True):
+                if not _may_be_dative(p):
+                    continue  # `О т. Кривошееве`: a subject, not an address
                 p["role"] = morph.to_nominative_phrase(role) if ROLE_RE.match(role) or _dative_role(role) else None
                 found.append(p)
             continue
+        dash = re.search(r"\s[—–-]\s+", line) if i < layout.body_start and not is_prose(line) else None
+        if dash:
+            # `НКИД — СТОМОНЯКОВУ`: an institution, then the person in it the document goes to
+            people = read_names(line[dash.end():], "datv")
+            if people and _covers(line[dash.end():], people) and all(_dative_only(p["raw"]) for p in people):
+                found.extend(people)
+                continue
         people = read_names(line, "datv") if not _continues_list(lines, i) else []
         if people and _covers(line, people) and all(_dative_only(p["raw"]) for p in people):
             found.extend(people)
@@ -156,6 +165,11 @@ def _continues_list(lines: list[str], i: int) -> bool:
     """`Поручить тт. Иванову, Петрову,` / `Сидорову …`: a scan's line going on from the last."""
     prev = next((line for line in reversed(lines[:i]) if line), "")
     return prev.endswith(",") or bool(re.search(r"[а-яё]$", prev))
+
+
+def _may_be_dative(person: dict) -> bool:
+    last = _surname_of(person["raw"])
+    return morph.has_case(last, "datv") or not morph.known(last) and not re.search(r"(?:е|ом|ым|ой)$", last.lower())
 
 
 def _surname_like(person: dict) -> bool:
@@ -240,7 +254,7 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
             # the name closes the line; below the body any title may stand before it
             role, name = _role_then_name(bare, any_role=i >= layout.body_end or _SIGNED.search(line) is not None)
             person = _read_item(name, "nomn") if name else None
-        if person is None or _dative_only(person["raw"]) or _genitive_reading(person["raw"]):
+        if person is None or _dative_only(person["raw"]) or (_genitive_reading(person["raw"]) and not role):
             continue
         if len(person["name"].split()) == 1 and not person["initials"] and not bare.isupper():
             # a lone title-case word is a signature only if it is a surname or unknown
@@ -284,8 +298,10 @@ def _signature_only(line: str) -> str:
     `(подпись)`, `/подпись/`, and the date it was signed (`Мао Цзэдун 24.VI.52`)."""
     # `Жму руку. И. Сталин.`: a short closing sentence, then the name
     sentence_end = list(re.finditer(r"[а-яё]{2}[.!]\s+", line))
-    if sentence_end and len(re.findall(r"\w+", line[: sentence_end[-1].end()])) <= 4:
-        line = line[sentence_end[-1].end():]
+    if sentence_end:
+        closing = re.findall(r"[а-яё]+", line[: sentence_end[-1].end()].lower())
+        if len(closing) <= 4 and any(morph.parses(w)[0].tag.POS == "VERB" for w in closing):
+            line = line[sentence_end[-1].end():]
     line = _CLOSING_FORMULA.sub("", line)
     line = re.sub(r"[(/]\s*подпись\s*[)/]|(?<!\w)подпись(?!\w)", " ", line, flags=re.IGNORECASE)
     for d in reversed(find_dates(line)):

@@ -68,8 +68,8 @@ def clean(text: str) -> str:
     text = re.sub(r"(?<=[а-яё])\s+\.(?=[А-ЯЁ][а-яё])", " ", text)
     # `ВКП (6)`: the party's (б) as tesseract often reads it
     text = re.sub(r"ВКП\s*\((?:6|б)\)", "ВКП(б)", text)
-    # `Ф и л и п п о в`: a signature typed letter-spaced
-    text = re.sub(r"(?m)^[ \t]*((?:[А-ЯЁа-яё] ){3,}[А-ЯЁа-яё])\.?[ \t]*$", lambda m: m.group(1).replace(" ", ""), text)
+    # `Ф и л и п п о в`, `К. В о р о ш и л о в`: a name typed letter-spaced
+    text = re.sub(r"(?<![А-Яа-яЁё.])((?:[А-ЯЁа-яё] ){3,}[А-ЯЁа-яё])(?![А-Яа-яЁё])", lambda m: m.group(1).replace(" ", ""), text)
     # `//` marks a page break in transcriptions (keep `://` in addresses)
     text = re.sub(r"(?<!:)//+", " ", text)
     # a word hyphenated across a line break: пред-\nложение
