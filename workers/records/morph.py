@@ -99,7 +99,8 @@ def nominative(word: str, case: str | None = None) -> str:
         # not a woman's in the accusative
         in_case.sort(key=lambda p: ("masc" not in p.tag.grammemes, "Surn" not in p.tag.grammemes))
         if in_case:
-            return title(_lemma(in_case[0], word))
+            # a reading already nominative stays as written: Тимофеева is herself, not Тимофеев
+            return title(word if case == "nomn" else _lemma(in_case[0], word))
     if candidates:
         # with no context, a man's surname is the likelier reading in these archives:
         # 'Ковалева' is Ковалев in the genitive more often than Ковалева herself

@@ -41,9 +41,14 @@ def _person(name: str, initials: str | None, role: str | None, raw: str) -> dict
     return {"name": name, "initials": initials, "role": role, "raw": raw.strip()}
 
 
+def _abbreviation(word: str) -> bool:
+    """ЦК, КПСС, СССР, РККА: no vowel, or a short word in capitals with one."""
+    return not _VOWELS.search(word) or word.isupper() and len(word) <= 4 and len(_VOWELS.findall(word)) <= 1 \
+        or any("Abbr" in p.tag.grammemes for p in morph.parses(word))
+
+
 def _name_word(word: str, signature_style: bool = False) -> bool:
-    # abbreviations (ЦК, КПСС, СССР) have no vowels or are too short to be surnames
-    if len(word) < 3 or not _VOWELS.search(word):
+    if len(word) < 3 or _abbreviation(word):
         return False
     return morph.is_name_like(word) or (signature_style and bool(_SURNAME_ENDING.search(word)))
 
@@ -252,8 +257,11 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
         if person is None:
             # `Секретарь ЦК ВКП(б) А. Жданов`, `комкор М. Фриновский`, `… (подпись) Ягода`:
             # the name closes the line; below the body any title may stand before it
-            role, name = _role_then_name(bare, any_role=i >= layout.body_end or _SIGNED.search(line) is not None)
+            signed = _SIGNED.search(line) is not None
+            role, name = _role_then_name(bare, any_role=i >= layout.body_end or signed, signed=signed)
             person = _read_item(name, "nomn") if name else None
+            if person is None and name and signed and re.fullmatch(_WORD, name):
+                person = _person(morph.title(name), None, None, name)  # `(подпись) Ягода`: a name, whatever else it means
         if person is None or _dative_only(person["raw"]) or (_genitive_reading(person["raw"]) and not role):
             continue
         if len(person["name"].split()) == 1 and not person["initials"] and not bare.isupper():
@@ -273,16 +281,17 @@ _ROLE_THEN_NAME = re.compile(rf"(?P<role>.+?)\s+(?P<name>(?:{_INITIALS}\s*)?[А-
 _SIGNED = re.compile(r"[(/]\s*подпись\s*[)/]", re.IGNORECASE)
 
 
-def _role_then_name(line: str, any_role: bool = False) -> tuple[str | None, str | None]:
+def _role_then_name(line: str, any_role: bool = False, signed: bool = False) -> tuple[str | None, str | None]:
     """(role, name) of a line that opens with a role (any short title when `any_role`) and
-    closes with a name in capitals, with initials or that can only be a surname."""
+    closes with a name in capitals, with initials, that can only be a surname, or that
+    follows `(подпись)` (`signed`)."""
     m = _ROLE_THEN_NAME.match(line)
     if not m or not (ROLE_RE.match(line) or any_role and len(m.group("role").split()) <= 8):
         return None, None
     name = m.group("name")
     # a title-case last word closes a role when it can only be a surname (`генерал армии Жуков`)
-    if not (name.isupper() or re.search(r"[А-ЯЁ]\.", name) or morph.is_surname(name.rstrip("."))
-            or any_role and _SIGNED.search(line)):
+    if not (name.isupper() and not _abbreviation(name) or re.search(r"[А-ЯЁ]\.", name)
+            or morph.is_surname(name.rstrip(".")) or signed):
         return None, None
     return m.group("role").strip(), name
 
