@@ -210,11 +210,23 @@ def _covers(line: str, people: list[dict]) -> bool:
 
 
 def _heading_addressees(rest: str) -> list[dict]:
-    """`Молотова Мао Цзэдуну` after `Телеграмма`: group the names, keep the dative ones."""
+    return _title_parties(rest)[0]
+
+
+def _title_parties(rest: str) -> tuple[list[dict], list[dict]]:
+    """(addressees, authors) a title names: `Молотова Мао Цзэдуну` after `Телеграмма`,
+    `С.М. Кирова Г.К. Орджоникидзе` after `Из письма`, `Молотов — Сталину`. Names are
+    grouped; a group in the dative is an addressee, one in the genitive (or before the dash)
+    an author, and an indeclinable name after an author is the addressee."""
     tokens = re.findall(rf"{_INITIALS}|{_WORD}|\S+", rest)
-    found, group, initials = [], [], None
+    groups: list[tuple[list[str], str | None, str]] = []  # (words, initials, what follows)
+    group: list[str] = []
+    initials = None
     for tok in tokens + ["."]:
         if re.fullmatch(_INITIALS, tok):
+            if group:
+                groups.append((group, initials, ""))
+                group = []
             initials = _initials(tok)
             continue
         word = _strip(tok).rstrip(".")
@@ -224,13 +236,22 @@ def _heading_addressees(rest: str) -> list[dict]:
                             and ({"datv", "gent"} & p.tag.grammemes) for p in morph.parses(word))
             if not inflected and tok == word:
                 continue
+            tok = ""
         if group:
-            last = group[-1]
-            if morph.has_case(last, "datv") and not morph.has_case(last, "gent"):
-                name = " ".join([*(morph.title(w) for w in group[:-1]), morph.nominative(last, "datv")])
-                found.append(_person(name, initials, None, " ".join(group)))
+            groups.append((group, initials, tok))
             group, initials = [], None
-    return found
+    addressees, authors = [], []
+    for words, inits, after in groups:
+        last = words[-1]
+        datv, gent = morph.has_case(last, "datv"), morph.has_case(last, "gent")
+        if datv and not gent or datv and gent and authors and not addressees:
+            name = " ".join([*(morph.title(w) for w in words[:-1]), morph.nominative(last, "datv")])
+            addressees.append(_person(name, inits, None, " ".join(words)))
+        elif gent and not datv or after in ("—", "–", "-") and not addressees:
+            case = "gent" if gent and not datv else "nomn"
+            name = " ".join([*(morph.title(w) for w in words[:-1]), morph.nominative(last, case)])
+            authors.append(_person(name, inits, None, " ".join(words)))
+    return addressees, authors
 
 
 _NOT_SIGNATURE = {"legend", "apparatus", "stamp", "heading", "address", "salutation", "marking", "number", "item"}
@@ -272,6 +293,11 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
         person["role"] = role or _role_above(lines, i, dative=False)
         person["raw"] = line
         found.append(person)
+    if not any(_surname_like(p) for p in found):
+        # `Твой Сергей` under `Из письма С.М. Кирова …`: the title names who wrote it
+        title = next((line for line in layout.head() if line.kind == "heading"), None)
+        if title is not None:
+            found.extend(_title_parties(_title_names(title_text(title.text)))[1])
     return _unique(found)
 
 
