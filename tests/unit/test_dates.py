@@ -57,3 +57,17 @@ def test_heading_date_wins_over_body_dates() -> None:
 def test_roman_months_as_ocr_reads_them(raw: str, iso: str) -> None:
     [found] = find_dates(raw)
     assert found.iso() == iso
+
+
+@pytest.mark.parametrize("text, iso", [
+    # a year-less date under the signature takes the year of the decryption stamp
+    ("Шифртелеграмма\nПрошу выслать вагоны под зерно.\nБорисов\n4 июля\nРасшифровано 5.VII.1939\n", "1939-07-04"),
+    # and the year the title gives alone
+    ("Из письма К.Е. Ворошилова\n1927 г.\nДорогой Коба!\nПрошу принять меня.\nКлим\n12 мая\n", "1927-05-12"),
+    # figures `на 1 января` date the figures, not the document
+    ("СПРАВКА\nо численности\nСостояло на 1 января 1940 г.:\nв лагерях — 100 чел.\nНачальник отдела\nИванов\n"
+     "16 февраля 1940 г.\n", "1940-02-16"),
+    ("Молотов — Сталину\n\nЗ сентября 1935 г.\nКоба!\nПосылаю проект.\n", "1935-09-03"),   # a Cyrillic З for 3
+])
+def test_document_date_forms(text: str, iso: str) -> None:
+    assert parse_record(text, with_entities=False)["date"] == iso

@@ -92,3 +92,45 @@ def test_not_signatories(tail: str) -> None:
 def test_wrapped_sentence_end_is_not_a_signature() -> None:
     text = "В конце беседы министр передал личное письмо для товарища\n\nСталина.\n"
     assert signatories(clean(BODY + text)) == []
+
+
+@pytest.mark.parametrize("tail, expected", [
+    ("Заместитель Народного комиссара обороны СССР генерал армии Громов", ["Громов"]),   # role, title-case name
+    ("Ваш Соколов.", ["Соколов"]),                                                          # a letter's closing
+    ("Крепко жму руку. П. Соколов", ["Соколов"]),                                           # a closing sentence
+    ("Зам. пред. ОГПУ (подпись) Малина", ["Малина"]),                                      # a common word after (подпись)
+    ("комбриг В. Орлов", ["Орлов"]),                                                        # a rank, not a role word
+    ("Маршал Советского Союза К. В о р о н ц о в", ["Воронцов"]),                          # letter-spaced after initials
+    ("Члены комиссии: Антонова", ["Антонова"]),                                             # a woman's surname stays hers
+    ("Начальник штаба РККА\nкомдив Н. Петров", ["Петров"]),                                # РККА is no name
+    ("Предсовнаркома КРАСИН", ["Красин"]),                                                  # a title before capitals
+])
+def test_signature_forms(tail: str, expected: list[str]) -> None:
+    """GIVEN a body and a closing in one of the forms signatures take WHEN read THEN the
+    surnames in the nominative, and no word of a role."""
+    text = "Прошу рассмотреть вопрос о снабжении участка и сообщить решение.\n\n" + tail + "\n"
+    assert names(signatories(clean(text))) == expected
+
+
+def test_a_wrapped_last_word_is_no_signature() -> None:
+    text = ("Поручить наркомату организовать проверку на шахтах треста Донбассуголь и треста\n\n"
+            "Углесбыт.\n\nРГАСПИ. Ф. 17. Оп. 3. Д. 12. Л. 4.\n")
+    assert signatories(clean(text)) == []
+
+
+@pytest.mark.parametrize("text, to, by", [
+    ("№ 12. Из письма А.А. Андреева В.Я. Чубарю\n1931 г.\nДорогой Влас!\nПрошу прислать сводку о посевной.\nТвой Андрей.\n",
+     ["Чубарь"], ["Андрей", "Андреев"]),          # the title's author signs when only a first name does
+    ("Из письма П.П. Постышева Г.К. Орджоникидзе\nПрошу ускорить отгрузку оборудования для завода.\nПостышев\n",
+     ["Орджоникидзе"], ["Постышев"]),             # an indeclinable addressee after the author
+    ("Шифртелеграмма\nНКИД — ЛИТВИНОВУ\nПрошу срочно сообщить о ходе переговоров с делегацией.\nСуриц\n",
+     ["Литвинов"], ["Суриц"]),                     # an address after a dash
+])
+def test_title_and_address_parties(text: str, to: list[str], by: list[str]) -> None:
+    cleaned = clean(text)
+    assert (names(addressees(cleaned)), names(signatories(cleaned))) == (to, by)
+
+
+def test_a_subject_after_t_is_no_address() -> None:
+    text = "Выписка из протокола № 5\n12. — О т. Воробьеве.\nСнять т. Воробьева с работы в тресте.\n"
+    assert addressees(clean(text)) == []

@@ -71,6 +71,7 @@ def title(word: str) -> str:
 
 
 # Endings to strip from an unknown word in the dative or genitive: Цзэдуну → Цзэдун.
+_VOWEL_LETTERS = set("аеёиоуыэюя")
 _FALLBACK = {"datv": [("ю", "й"), ("у", "")], "gent": [("я", "й"), ("а", "")]}
 
 
@@ -91,6 +92,8 @@ def nominative(word: str, case: str | None = None) -> str:
                 return title(word[: m.start(1)])
         for ending, replacement in _FALLBACK.get(case or "", []):
             if low.endswith(ending) and len(low) > 3:
+                if replacement == "й" and low[-len(ending) - 1] not in _VOWEL_LETTERS:
+                    replacement = "ь"  # Чубарю → Чубарь, but Эньлаю → Эньлай
                 return title(word[: len(word) - len(ending)] + replacement)
         return title(word)
     if case:

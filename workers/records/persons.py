@@ -244,7 +244,8 @@ def _title_parties(rest: str) -> tuple[list[dict], list[dict]]:
     for words, inits, after in groups:
         last = words[-1]
         datv, gent = morph.has_case(last, "datv"), morph.has_case(last, "gent")
-        if datv and not gent or datv and gent and authors and not addressees:
+        unknown = not morph.known(last)
+        if datv and not gent or (datv and gent or unknown) and authors and not addressees:
             name = " ".join([*(morph.title(w) for w in words[:-1]), morph.nominative(last, "datv")])
             addressees.append(_person(name, inits, None, " ".join(words)))
         elif gent and not datv or after in ("—", "–", "-") and not addressees:
