@@ -30,7 +30,7 @@ def lemmas(text: str) -> str:
                     for w in re.findall(r"[А-Яа-яЁёA-Za-z0-9]+", text))
 
 
-def _adjectival(word: str) -> list:
+def adjectival(word: str) -> list:
     """Parses of a surname declined like an adjective (Вышинский, Соколовскому), which
     the dictionary knows only as adjectives."""
     return [p for p in parses(word) if p.tag.POS == "ADJF" and "masc" in p.tag.grammemes
@@ -43,7 +43,7 @@ def is_name_like(word: str) -> bool:
     (foreign names: Цзэдун, Эньлай). Common words, places and organisations are not."""
     if not word[:1].isupper() or len(word) < 2:
         return False
-    if any(_NAME_TAGS & p.tag.grammemes for p in parses(word)) or _adjectival(word):
+    if any(_NAME_TAGS & p.tag.grammemes for p in parses(word)) or adjectival(word):
         return True
     return not known(word)
 
@@ -81,8 +81,8 @@ def nominative(word: str, case: str | None = None) -> str:
     `case` is the case the context implies ('datv' after 'Товарищам', 'gent' after
     'телеграмма тов.'); None means take the word as it most likely stands.
     """
-    candidates = [p for p in parses(word) if _NAME_TAGS & p.tag.grammemes] or _adjectival(word)
-    if not known(word) and not _adjectival(word):
+    candidates = [p for p in parses(word) if _NAME_TAGS & p.tag.grammemes] or adjectival(word)
+    if not known(word) and not adjectival(word):
         # pymorphy only guesses at words it does not know (Мехлису → 'мехлиса'?):
         # strip the ending the context implies, or keep the word as written
         low = word.lower()

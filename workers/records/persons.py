@@ -174,7 +174,8 @@ def _continues_list(lines: list[str], i: int) -> bool:
 
 def _may_be_dative(person: dict) -> bool:
     last = _surname_of(person["raw"])
-    return morph.has_case(last, "datv") or not morph.known(last) and not re.search(r"(?:е|ом|ым|ой)$", last.lower())
+    return morph.has_case(last, "datv") or any("datv" in p.tag.grammemes for p in morph.adjectival(last)) \
+        or not morph.known(last) and not re.search(r"(?:е|ом|ым|ой)$", last.lower())
 
 
 def _surname_like(person: dict) -> bool:
@@ -274,7 +275,8 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
         recorded = re.match(r"(?i)записал[аи]?\s*:?\s*", bare)
         if recorded:
             bare = bare[recorded.end():]
-        person = _read_item(bare, "nomn")
+        # below the body a name alone may be a common word too (Лыков, of bast)
+        person = _read_item(bare, "nomn", addressed=i >= layout.body_end and len(bare.split()) <= 3)
         role = "Записал" if recorded and person else None
         if person is None:
             # `Секретарь ЦК ВКП(б) А. Жданов`, `комкор М. Фриновский`, `… (подпись) Ягода`:
@@ -349,9 +351,10 @@ def _signature_only(line: str) -> str:
 def _continues_sentence(layout: Layout, i: int) -> bool:
     """`...передал личное письмо для товарища` / `Сталина.`: the name ends a wrapped sentence."""
     prev = next((line for line in reversed(layout.lines[:i]) if line.kind != "blank"), None)
+    line = layout.lines[i].text
     return prev is not None and prev.kind in ("body", "closing") and len(prev.text) >= 40 \
         and bool(re.search(r"[а-яё,]$", prev.text)) and not ROLE_RE.match(prev.text) \
-        and not ROLE_RE.match(layout.lines[i].text)
+        and not ROLE_RE.match(line) and not re.search(r"[А-ЯЁ]\.", line) and not line.isupper()
 
 
 def _genitive_reading(raw: str) -> bool:

@@ -89,7 +89,8 @@ _FULL = 0.7
 
 # a line cannot end on an initial or a preposition (`… А.Г. Зверева И.В.` / `Сталину о …`),
 # nor a date between its day and month (`№ 1317 12` / `мая 1948 г.`)
-_CANNOT_END = re.compile(r"(?:\s[А-ЯЁ]\.|\s(?:в|во|и|о|об|по|на|с|со|к|для|от|из|при|за|у))$")
+_CANNOT_END = re.compile(r"\s(?:в|во|и|о|об|по|на|с|со|к|для|от|из|при|за|у)$")
+_INITIAL_END = re.compile(r"\s[А-ЯЁ]\.$")
 _MONTH_START = re.compile(MONTH_WORD, re.IGNORECASE)
 
 
@@ -104,7 +105,8 @@ def _unwrap(lines: list[str]) -> str:
     for line in lines:
         prev = out[-1] if out else ""
         if line and prev and (line[:1].islower() and len(prev) >= _FULL * measure and not re.search(r"[.!?:;»\"”]$", prev)
-                              or _CANNOT_END.search(prev) or re.search(r"\s\d{1,2}$", prev) and _MONTH_START.match(line)):
+                              or _CANNOT_END.search(prev) or _INITIAL_END.search(prev) and re.match(r"[А-ЯЁ][а-яё]", line)
+                              or re.search(r"\s\d{1,2}$", prev) and _MONTH_START.match(line)):
             out[-1] = prev + " " + line
         else:
             out.append(line)
