@@ -152,7 +152,11 @@ def _sheets_only(text: str) -> list[dict]:
     return []
 
 
-_OTHER_ARCHIVE = re.compile(r"^[\s/\-–—]*((?:[А-ЯЁ]{2,8}|[А-ЯЁ]{2,8}\s+(?:[А-ЯЁ]{2,6}|СПб|РФ))(?:\s+[А-ЯЁ]{2,6})?)[\s.,:]*$")
+# an abbreviation in capitals and what qualifies it (`ЦДАГО Украины`, `ЦДНИ Воронежской обл.`,
+# `ЦГА СПб`), or a name with the word archive in it (`Особый архив Литвы`)
+_OTHER_ARCHIVE = re.compile(
+    r"^[\s/\-–—]*((?:[А-ЯЁ]{2,8}(?:\s+(?:[А-ЯЁ]{2,6}|СПб|РФ|[А-ЯЁ][а-яё]+|обл\.|края|АССР)){0,3}"
+    r"|(?:[А-ЯЁ][а-яё]+\s+){0,2}[Аа]рхив(?:\s+[А-ЯЁа-яё]+\.?){0,3}))[\s.,:]*$")
 
 
 def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None, int]:
@@ -167,7 +171,7 @@ def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None,
         # an archive not in the list (`ГАНО`, `ЦГА РСФСР`): an abbreviation in capitals
         # opening the legend, kept as printed
         other = _OTHER_ARCHIVE.search(window)
-        return (re.sub(r"\s+", " ", other.group(1)), lo + other.start(1)) if other else (None, fond_start)
+        return (re.sub(r"\s+", " ", other.group(1)).rstrip(" ."), lo + other.start(1)) if other else (None, fond_start)
     canon = next(c for alias, c in _ALIASES if re.fullmatch(re.escape(alias).replace(r"\ ", r"\s*"), best.group(0), re.I))
     return canon, lo + best.start()
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 
 from workers.records.layout import Layout, Line, classify, title_text
-from workers.records.vocabulary import HEADING_TYPE_RE, heading_type_of
+from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, heading_type_of
 
 _CIPHER = re.compile(r"шифр", re.IGNORECASE)
 # where a title's subject begins: words after it say what the document is about
 _SUBJECT = re.compile(r"(?:^|\s)(?:о|об|обо|по|про)\s|[«\"“]|(?<![А-ЯЁ])\.\s", re.IGNORECASE)
-_TYPE_WITHIN = 60  # characters: the type stands among a title's first words
+_TYPE_WITHIN = 60
+_TYPE_LINE_WITHIN = 4  # lines past the body's start where a type may still stand alone  # characters: the type stands among a title's first words
 
 
 def subject_start(title: str) -> int:
@@ -38,6 +39,11 @@ def heading(layout: Layout) -> tuple[Line, re.Match] | None:
             m = type_word(title_text(line.text))
             if m and (line.kind in ("heading", "date") or m.start() == 0):
                 return line, m
+    # `ЗАЯВЛЕНИЕ` standing alone below an address block that runs into prose
+    for line in layout.lines[: layout.body_start + _TYPE_LINE_WITHIN]:
+        m = DOC_TYPE_RE.match(line.text)
+        if m and not line.text[m.end():].strip(" ."):
+            return line, HEADING_TYPE_RE.search(line.text)
     return None
 
 

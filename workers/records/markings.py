@@ -6,7 +6,7 @@ import re
 from difflib import SequenceMatcher
 
 from workers.records.layout import Layout, classify, title_text
-from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, REFERENCE_KIND_RE
+from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, REFERENCE_KIND_RE, doc_type_of
 
 # (pattern, normalised marking); the compound forms come first and are blanked out
 # once found so that the `секретно` inside `Совершенно секретно` is not counted again.
@@ -71,7 +71,7 @@ def declassified(text: str) -> bool:
                for line in text.split("\n"))
 
 
-def registration_number(text: str, layout: Layout | None = None) -> str | None:
+def registration_number(text: str, layout: Layout | None = None, doc_type: str | None = None) -> str | None:
     """`№ 2997/ш`, `К № 27/5с`: the number the document itself bears, read only where a
     document carries it: beside its own type in the title (`Приказ … № 234`), on a line of
     its own, on the date line or a marking line above the body, or beside the signature.
@@ -86,6 +86,8 @@ def registration_number(text: str, layout: Layout | None = None) -> str | None:
             continue  # `(Протокол № 12, п. 4)`: the editor's note of where a decision stands
         if line.kind == "heading":
             t = _own_type_phrase(title_text(t))
+        elif _names_other_document(t, doc_type):
+            continue  # `Протокол № 1, п. 15` above a decision: where the decision stands
         for m in _REG.finditer(t):
             before = t[: m.start()]
             if line.kind == "date" and before.strip() and not re.search(r"(?:г\.|года|\d)[\s.,]*$", before):
@@ -99,6 +101,11 @@ def registration_number(text: str, layout: Layout | None = None) -> str | None:
             prefix = m.group("prefix")
             return f"{prefix} № {number}" if prefix else f"№ {number}"
     return None
+
+
+def _names_other_document(line: str, doc_type: str | None) -> bool:
+    m = DOC_TYPE_RE.match(line)
+    return bool(m) and doc_type is not None and doc_type_of(re.sub(r"\s+", " ", m.group(1))) != doc_type
 
 
 def _own_type_phrase(title: str) -> str:

@@ -128,6 +128,8 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
             found.extend(_heading_addressees(_title_names(title_text(line))))
             continue
         address = ADDRESS_RE.match(line)
+        if address and line.startswith("("):
+            continue  # `(т.т. Кулагин, Пашков)`: who reported on an item, not whom it goes to
         if address:
             role = _role_above(lines, i, dative=True)
             for p in read_names(line[address.end():], "datv", addressed=True):
@@ -291,7 +293,8 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
         if len(person["name"].split()) == 1 and not person["initials"] and not bare.isupper():
             # a lone title-case word is a signature only if it is a surname or unknown
             # (Громыко, Филиппов), never a common word a line happens to hold
-            if morph.known(bare) and not morph.has_case(bare, "nomn"):
+            if morph.known(bare) and not morph.has_case(bare, "nomn") \
+                    and not (i >= layout.body_end and _SURNAME_ENDING.search(bare)):
                 continue
         person["role"] = role or _role_above(lines, i, dative=False)
         person["raw"] = line
@@ -320,9 +323,20 @@ def _role_then_name(line: str, any_role: bool = False, signed: bool = False) -> 
     name = m.group("name")
     # a title-case last word closes a role when it can only be a surname (`генерал армии Жуков`)
     if not (name.isupper() and not _abbreviation(name) or re.search(r"[А-ЯЁ]\.", name)
-            or morph.is_surname(name.rstrip(".")) or signed):
+            or morph.is_surname(name.rstrip(".")) or signed or any_role and _closing_name(name.rstrip("."))):
         return None, None
     return m.group("role").strip(), name
+
+
+def _closing_name(word: str) -> bool:
+    """Below the body, a title-case word closing a role line is a name unless it reads as
+    the role's own genitive, a place or an institution (`… Красной Армии`, `… Украины`)."""
+    if not re.fullmatch(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?", word):
+        return False
+    if not morph.known(word):
+        return True
+    best = morph.parses(word)[0]
+    return "nomn" in best.tag.grammemes and not {"Geox", "Orgn"} & best.tag.grammemes
 
 
 # how a letter closes before the name: `Ваш Сталин.`, `С коммунистическим приветом И. Сталин`
@@ -333,7 +347,13 @@ _CLOSING_FORMULA = re.compile(
 
 def _signature_only(line: str) -> str:
     """The line without what often stands beside a signature: a letter's closing formula,
-    `(подпись)`, `/подпись/`, and the date it was signed (`Мао Цзэдун 24.VI.52`)."""
+    `(подпись)`, `/подпись/`, and the date it was signed (`Мао Цзэдун 24.VI.52`); a name
+    in brackets after a role (`МАЙОР … (ГОРБАЧ)`) loses its brackets. A place before the
+    date (`Ростов, 17/III-1920 г.`) leaves nothing."""
+    line = re.sub(r"^(.*\S)\s+\(((?:[А-ЯЁ]\.\s?){0,2}[А-ЯЁ][А-ЯЁа-яё-]+)\)\s*$", r"\1 \2", line)
+    dated = find_dates(line)
+    if dated and re.search(r",\s*$", line[: dated[-1].start]) and not line[dated[-1].end:].strip(" .,"):
+        return ""
     # `Жму руку. И. Сталин.`: a short closing sentence, then the name
     sentence_end = list(re.finditer(r"[а-яё]{2}[.!]\s+", line))
     if sentence_end:

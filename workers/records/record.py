@@ -43,7 +43,7 @@ def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
         "dates_mentioned": mentioned,
         "classification": markings.classification(text),
         "declassified": markings.declassified(text),
-        "registration_number": markings.registration_number(text, layout),
+        "registration_number": markings.registration_number(text, layout, doc_type),
         "addressees": persons.addressees(text, layout),
         "signatories": persons.signatories(text, layout),
         "archival_references": refs,
