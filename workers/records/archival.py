@@ -171,7 +171,10 @@ def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None,
         # an archive not in the list (`ГАНО`, `ЦГА РСФСР`): an abbreviation in capitals
         # opening the legend, kept as printed
         other = _OTHER_ARCHIVE.search(window)
-        return (re.sub(r"\s+", " ", other.group(1)).rstrip(" ."), lo + other.start(1)) if other else (None, fond_start)
+        if other is None:
+            return None, fond_start
+        name = re.sub(r"(?<!обл)\.$", "", re.sub(r"\s+", " ", other.group(1)).rstrip(" ,"))  # keep `обл.`
+        return name, lo + other.start(1)
     canon = next(c for alias, c in _ALIASES if re.fullmatch(re.escape(alias).replace(r"\ ", r"\s*"), best.group(0), re.I))
     return canon, lo + best.start()
 

@@ -84,10 +84,10 @@ def registration_number(text: str, layout: Layout | None = None, doc_type: str |
         t = line.text
         if t.startswith("("):
             continue  # `(Протокол № 12, п. 4)`: the editor's note of where a decision stands
+        if _names_other_document(t, doc_type):
+            continue  # `Протокол № 1, п. 15` above a decision: where the decision stands
         if line.kind == "heading":
             t = _own_type_phrase(title_text(t))
-        elif _names_other_document(t, doc_type):
-            continue  # `Протокол № 1, п. 15` above a decision: where the decision stands
         for m in _REG.finditer(t):
             before = t[: m.start()]
             if line.kind == "date" and before.strip() and not re.search(r"(?:г\.|года|\d)[\s.,]*$", before):

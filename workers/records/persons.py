@@ -285,9 +285,7 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
             # the name closes the line; below the body any title may stand before it
             signed = _SIGNED.search(line) is not None
             role, name = _role_then_name(bare, any_role=i >= layout.body_end or signed, signed=signed)
-            person = _read_item(name, "nomn") if name else None
-            if person is None and name and signed and re.fullmatch(_WORD, name):
-                person = _person(morph.title(name), None, None, name)  # `(подпись) Ягода`: a name, whatever else it means
+            person = (_read_item(name, "nomn", addressed=True) or _placed_name(name)) if name else None
         if person is None or _dative_only(person["raw"]) or (_genitive_reading(person["raw"]) and not role):
             continue
         if len(person["name"].split()) == 1 and not person["initials"] and not bare.isupper():
@@ -326,6 +324,16 @@ def _role_then_name(line: str, any_role: bool = False, signed: bool = False) -> 
             or morph.is_surname(name.rstrip(".")) or signed or any_role and _closing_name(name.rstrip("."))):
         return None, None
     return m.group("role").strip(), name
+
+
+def _placed_name(name: str) -> dict | None:
+    """A name its place proves (after a role, after `(подпись)`), whatever else the word
+    means: `ГОРБАЧ`, `Ягода`, `Гайдук`."""
+    m = _ITEM.fullmatch(_strip(name))
+    if not m or len(m.group("words").split()) != 1:
+        return None
+    word = m.group("words")
+    return _person(morph.nominative(word, "nomn"), _initials(m.group("pre") or m.group("post")), None, name)
 
 
 def _closing_name(word: str) -> bool:
