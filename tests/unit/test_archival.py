@@ -99,3 +99,28 @@ def test_legend_with_only_the_sheets() -> None:
 def test_printing_and_ocr_slips_between_levels(text: str, opis: str, delo: str) -> None:
     ref = ref_of(text)
     assert (ref["opis"], ref["delo"]) == (opis, delo)
+
+
+@pytest.mark.parametrize("text, archive, fond, opis, delo, sheets", [
+    # Latin citations as tesseract's Cyrillic model reads them: levels by place, the archive
+    # by the Latin letters its Cyrillic look-alikes stand for
+    ("КСАЅРІ, #. 17, ор. 162, а. 23, 11. 54-55.", "РГАСПИ", "17", "162", "23", "54-55"),
+    ("АРКЕ, Ё. 3, ор. 58, а. 210, 11. 31-33.", "АП РФ", "3", "58", "210", "31-33"),
+    ("АУР КЕ, Ё. 059, ор. 1, р. 313, а. 2154, 11. 0046-0048.", "АВП РФ", "059", "1", "2154", "46-48"),
+    # digits read as look-alike letters in a legend's values; a letter suffix stays
+    ("ГАНО. Ф. П-4. Оп. 33. Д. біа. л. 40.", "ГАНО", "П-4", "33", "61а", "40"),
+    ("РГВА, ф. 33987, оп. З, д. 1015, лл. 88—90", "РГВА", "33987", "3", "1015", "88-90"),
+    ("РГАСПИ. Ф. 17. Оп. 1б. Д. 5. Л. 3.", "РГАСПИ", "17", "1б", "5", "3"),
+    # the periods the Cyrillic model misreads, the sheets' Л. misread by its place
+    ("АП РФ. Ф, 39. Опь 1. Дь 31. Ле 32.", "АП РФ", "39", "1", "31", "32"),
+    ("АПРФ, Ф. 3, оп. 58, д. 178, лп. 24.", "АП РФ", "3", "58", "178", "24"),
+    ("ЦА ФСБ. Ф. 1. Оп. 5. Д. 391. Л. 12 06.", "ЦА ФСБ", "1", "5", "391", "12 об."),
+])
+def test_legends_as_ocr_reads_them(text, archive, fond, opis, delo, sheets) -> None:
+    ref = ref_of(text)
+    assert (ref["archive"], ref["fond"], ref["opis"], ref["delo"], ref["sheets"]) == (archive, fond, opis, delo, sheets)
+
+
+def test_garbled_text_is_no_citation() -> None:
+    """A line shaped like a citation whose archive reads as none we know gives nothing."""
+    assert find_references("ЖЖЖЖ, Ё. 3, ор. 58, а. 210, 11. 31-33.") == []

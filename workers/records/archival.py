@@ -96,7 +96,53 @@ def _clean_sheets(sheets: str) -> str:
     return re.sub(r"(?<!\d)0+(?=\d)", "", sheets)  # ll. 0046-0048 → 46-48
 
 
+# tesseract's Cyrillic model reads digits of a legend as look-alike letters (`Д. біа`, `оп. З`)
+_DIGIT_LOOKALIKES = str.maketrans({"б": "6", "З": "3", "з": "3", "О": "0", "о": "0", "і": "1", "І": "1", "l": "1"})
+_LEVEL_VALUE = re.compile(r"(?<![\w])((?:Оп|оп|Д|д|Л|л|Лл|лл)[.,]\s*)([бЗзОоіІl\d]{1,5}[а-я]?)(?=[\s.,;]|$)")
+
+
+def _digits_in_legends(text: str) -> str:
+    """In a line that is a legend, a level's value read as letters that look like digits;
+    a letter after digits stays the suffix it is (`1б`, `61а`)."""
+    def value(m: re.Match) -> str:
+        token = m.group(2)
+        head = token[:-1].translate(_DIGIT_LOOKALIKES)
+        if len(token) > 1 and token[-1].islower() and head.isdigit():
+            return m.group(1) + head + token[-1]
+        return m.group(1) + token.translate(_DIGIT_LOOKALIKES)
+    return "\n".join(_LEVEL_VALUE.sub(value, line) if _FOND.search(line) else line for line in text.split("\n"))
+
+
+# A Latin citation as the Cyrillic model reads it: `КСАЅРІ, #. 17, ор. 162, а. 23, 11. 54-55.`
+# (RGASPI, f. 17, op. 162, d. 23, ll. 54-55): its levels stand in a fixed order, so they are
+# read by place, and the archive by the Latin letters its Cyrillic look-alikes stand for.
+_GARBLED_LATIN = re.compile(
+    r"^\W*(?P<archive>[А-ЯЁA-ZЅІ][А-ЯЁA-ZЅІ ]{1,9}),\s*\S{1,2}\.\s*(?P<fond>[\dA-ZА-Я-]+),\s*(?:ор|op|оп)\.\s*(?P<opis>\w+),"
+    r"(?:\s*[рp]\.\s*(?P<papka>\d+),)?\s*\S{1,2}\.\s*(?P<delo>\w+),\s*(?:11|1|ll|l|лл|л)\.\s*(?P<sheets>[\d\s,–—-]+?)\.?\s*$",
+    re.M)
+_SEEN_AS = str.maketrans({"А": "A", "В": "B", "С": "G", "Е": "F", "Ё": "F", "К": "R", "М": "M", "Н": "H", "О": "O",
+                          "Р": "P", "Т": "T", "У": "V", "Х": "X", "Ѕ": "S", "І": "I"})
+_LATIN_NAMES = {re.sub(r"\s", "", alias).upper(): canon for alias, canon in _ALIASES if alias.isascii()}
+
+
+def _garbled_latin(text: str) -> list[dict]:
+    refs = []
+    for m in _GARBLED_LATIN.finditer(text):
+        seen_as = re.sub(r"\s", "", m.group("archive").translate(_SEEN_AS)).upper()
+        archive = _LATIN_NAMES.get(seen_as)
+        if archive is None:
+            continue  # not a citation we can vouch for
+        refs.append({
+            "archive": archive, "archive_latin": ARCHIVES[archive][0], "fond": m.group("fond"),
+            "opis": m.group("opis").translate(_DIGIT_LOOKALIKES), "delo": m.group("delo").translate(_DIGIT_LOOKALIKES),
+            "sheets": _clean_sheets(m.group("sheets")), "extra": {"papka": m.group("papka")} if m.group("papka") else {},
+            "authenticity": None, "raw": m.group(0).strip(),
+        })
+    return refs
+
+
 def find_references(text: str) -> list[dict]:
+    text = _digits_in_legends(text)
     refs: list[dict] = []
     seen: set[tuple] = set()
     last_end = 0
@@ -136,7 +182,7 @@ def find_references(text: str) -> list[dict]:
             seen.add(key)
             refs.append(ref)
     if not refs:
-        refs.extend(_sheets_only(text))
+        refs.extend(_garbled_latin(text) or _sheets_only(text))
     return refs
 
 

@@ -344,7 +344,8 @@ def _closing_name(word: str) -> bool:
     if not morph.known(word):
         return True
     best = morph.parses(word)[0]
-    return "nomn" in best.tag.grammemes and not {"Geox", "Orgn"} & best.tag.grammemes
+    # a person is animate: `Гайдук` may close a role, `Области` may not
+    return {"nomn", "anim"} <= best.tag.grammemes and not {"Geox", "Orgn"} & best.tag.grammemes
 
 
 # how a letter closes before the name: `Ваш Сталин.`, `С коммунистическим приветом И. Сталин`
