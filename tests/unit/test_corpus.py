@@ -1,9 +1,11 @@
-"""tests/corpus: 45 documents written here in the forms of the real population (none of
-them seen while the parser was built), each with an archivist's expected fields.
+"""tests/corpus (45 documents) and tests/heldout (40): documents written here, by writers
+who did not see the parser, in the forms of the real population, each with an archivist's
+expected fields. Each set was scored blind once when it arrived (corpus 319/360, heldout
+302/320) and has been read since, so it now guards against regressions rather than
+measuring how the parser generalises.
 
-GIVEN documents the parser was not written against WHEN parsed THEN at least the share of
-fields measured when they were added is right, and every record fits the schema. A drop
-below it is a regression in how the parser generalises; raise the floor as it improves.
+GIVEN these documents WHEN parsed THEN at least the share of fields measured when the floor
+was set is right, and every record fits the schema.
 """
 
 from __future__ import annotations
@@ -14,21 +16,26 @@ from pathlib import Path
 from tests.scoring import score
 from workers.records import parse_record
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-FLOOR = 0.93  # measured 337/360 = 0.936 when the corpus was added
+import pytest
+
+TESTS = Path(__file__).resolve().parent.parent
+# (folder, documents, floor): floors a little under what the parser scores now
+SETS = [("corpus", 45, 0.98), ("heldout", 40, 0.98)]
 
 
-def test_corpus_fields(validate_record_object) -> None:
+@pytest.mark.parametrize("folder, documents, floor", SETS, ids=[s[0] for s in SETS])
+def test_corpus_fields(validate_record_object, folder: str, documents: int, floor: float) -> None:
+    corpus = TESTS / folder
     results: dict[str, list[str]] = {}
     passed = checked = 0
-    for expected_file in sorted(CORPUS.glob("*.expected.json")):
+    for expected_file in sorted(corpus.glob("*.expected.json")):
         name = expected_file.name.removesuffix(".expected.json")
-        record = parse_record((CORPUS / f"{name}.txt").read_text(encoding="utf-8"), with_entities=False)
+        record = parse_record((corpus / f"{name}.txt").read_text(encoding="utf-8"), with_entities=False)
         validate_record_object(record)
         fields = score(record, json.loads(expected_file.read_text(encoding="utf-8")))
         passed += sum(fields.values())
         checked += len(fields)
         results[name] = [f for f, ok in fields.items() if not ok]
-    assert checked >= 45 * 8
+    assert len(results) == documents
     misses = {n: m for n, m in results.items() if m}
-    assert passed / checked >= FLOOR, f"{passed}/{checked}; missed: {misses}"
+    assert passed / checked >= floor, f"{passed}/{checked}; missed: {misses}"
