@@ -53,6 +53,9 @@ def test_heading_date_wins_over_body_dates() -> None:
     ("5.УП.1939", "1939-07-05"),
     ("16.ХП.1947", "1947-12-16"),
     ("3.Ш.41", "1941-03-03"),
+    ("12/1Х-34", "1934-09-12"),      # the Cyrillic model's 1 for I beside an X
+    ("5.У11.39", "1939-07-05"),
+    ("12.11.38", "1938-11-12"),      # without an X or V, 11 is a numeric month
 ])
 def test_roman_months_as_ocr_reads_them(raw: str, iso: str) -> None:
     [found] = find_dates(raw)
