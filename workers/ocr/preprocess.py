@@ -6,8 +6,8 @@ left alone (cropping its margins only saves time). Measured with bench/ocr.py an
 0.8×/1.25×, blurred, JPEG q60, grey noise, added speckle), `Cyrillic` model, CER:
 
 - speckle (dust, carbon grain: dark blobs of 1–3 pixels): clean pages, real or rendered,
-  grey or bilevel, blurred or JPEG'd, have at most ~40 per megapixel; the noisy renders
-  ~33,000, still ~4,000 when blurred. A 3×3 median took real print with 0.3% of its
+  grey or bilevel, blurred or JPEG'd, have at most ~45 per megapixel; the noisy renders
+  ~33,000, still 2,700–6,100 when blurred. A 3×3 median took real print with 0.3% of its
   pixels speckled from 1.57% to 1.28% and with 1% from 5.3% to 1.3%, but at 0.1%
   (~900/Mpx) it already cost more than it mended (1.17% → 1.28%): the limit sits between.
 - the median on a clean page blurs thin real strokes: real print 1.14% → 1.33% (up to
@@ -17,7 +17,7 @@ left alone (cropping its margins only saves time). Measured with bench/ocr.py an
   dividing out the paper and a median: under 1%. The paper is measured from the
   brightest part of each ~8 mm tile, so large or bold type is not mistaken for shading
   (the old measure, a median of the whole page, flattened every real print page).
-  White paper measures 255 (252 with grey noise added) and even to 0–1 grey levels;
+  White paper measures 251–255 (with grey noise added) and even to 0–1 grey levels;
   the noisy renders 211–214 and 32–37 levels apart.
 - margins: tesseract's time grows with the pixels it is given, text or not; cropping a
   typewritten A4 page to its text (plus a margin) took 25% off its time, same text.
@@ -31,14 +31,14 @@ import cv2
 import numpy as np
 
 # Dark blobs of at most SPECK_PIXELS pixels per megapixel of the page's middle above
-# which a 3×3 median pays: clean pages ≤ ~40, the median helped from ~2,500 and hurt at ~900.
+# which a 3×3 median pays: clean pages ≤ ~45, the median helped from ~2,500 and hurt at ~900.
 SPECKLE_LIMIT = 1500.0
 SPECK_PIXELS = 3
 # A speck must be this much darker than the paper: on blank or noisy-but-clean paper
 # Otsu's threshold falls inside the paper's own grain and would count it as specks.
 SPECK_BELOW_PAPER = 60
 # Paper brightness (80th percentile of each tile, median over tiles): white paper is
-# 252–255 and aged paper ~210; unevenness is the spread (95th − 5th percentile) of the
+# 251–255 and aged paper ~210; unevenness is the spread (95th − 5th percentile) of the
 # tiles' levels: 0–1 on clean pages, 32–37 on the noisy renders.
 PAPER_DARK = 225
 PAPER_UNEVEN = 16
