@@ -97,6 +97,8 @@ def words(text: str) -> list[str]:
 
 
 _LONG_LINE_WORDS = 10
+_CLOSING_WORDS = 6
+_ENDS_WITH_NAME = re.compile(r"(?:[А-ЯЁ]\.\s?){1,2}[А-ЯЁ][а-яёА-ЯЁ-]+\.?$")
 
 
 def is_prose(text: str) -> bool:
@@ -105,8 +107,8 @@ def is_prose(text: str) -> bool:
     (`Полпред ВЧК по Тамбовской губ. Рудаков` has none), or a line ending a sentence."""
     ws = words(text)
     lower = sum(1 for w in ws if w[0].islower())
-    if lower < 2:
-        return False
+    if lower < 2 or len(ws) <= _CLOSING_WORDS and _ENDS_WITH_NAME.search(text):
+        return False  # `Крепко жму руку. П. Соколов`: a closing, whatever verb it holds
     if len(ws) >= _PROSE_MIN_WORDS and (len(ws) >= _LONG_LINE_WORDS or _has_verb(ws)):
         return True
     return len(ws) >= 3 and text.rstrip().endswith((".", ":", ";", ",")) and not re.search(r"\s[А-ЯЁ][а-яё]+\.?$", text)

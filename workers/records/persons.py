@@ -270,6 +270,8 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
         line = lines[i]
         if not line or layout.lines[i].kind in _NOT_SIGNATURE or ADDRESS_RE.match(line):
             continue
+        if layout.lines[i].kind == "body" and not _SIGNED.search(line):
+            continue  # a sentence naming someone (`… вступил генерал-лейтенант Чуйков.`) is no signature
         if _continues_sentence(layout, i):
             continue
         bare = _signature_only(line)
@@ -321,7 +323,8 @@ def _role_then_name(line: str, any_role: bool = False, signed: bool = False) -> 
     name = m.group("name")
     # a title-case last word closes a role when it can only be a surname (`генерал армии Жуков`)
     if not (name.isupper() and not _abbreviation(name) or re.search(r"[А-ЯЁ]\.", name)
-            or morph.is_surname(name.rstrip(".")) or signed or any_role and _closing_name(name.rstrip("."))):
+            or morph.is_surname(name.rstrip(".")) or signed
+            or any_role and (_closing_name(name.rstrip(".")) or _SURNAME_ENDING.search(name.rstrip(".")))):
         return None, None
     return m.group("role").strip(), name
 
