@@ -124,3 +124,14 @@ def test_legends_as_ocr_reads_them(text, archive, fond, opis, delo, sheets) -> N
 def test_garbled_text_is_no_citation() -> None:
     """A line shaped like a citation whose archive reads as none we know gives nothing."""
     assert find_references("ЖЖЖЖ, Ё. 3, ор. 58, а. 210, 11. 31-33.") == []
+
+
+@pytest.mark.parametrize("text, archive, delo, tom, sheets", [
+    ("ЦА ФСБ России. Арх. уг. д. Р-8123. Т. 2. Л. 41—44. Подлинник.", "ЦА ФСБ", "Р-8123", "2", "41-44"),
+    ("Архив УФСБ по Курской обл. Арх. уг. д. 1702-с. Л. 5—9. Копия.", "Архив УФСБ по Курской обл.", "1702-с", None, "5-9"),
+])
+def test_case_file_legends(text, archive, delo, tom, sheets) -> None:
+    """GIVEN a criminal case cited by its number WHEN read THEN no fond or opis, the case as the delo."""
+    ref = ref_of(text)
+    assert (ref["archive"], ref["fond"], ref["opis"], ref["delo"], ref["extra"].get("tom"), ref["sheets"]) == \
+        (archive, None, None, delo, tom, sheets)

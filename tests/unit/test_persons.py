@@ -134,3 +134,22 @@ def test_title_and_address_parties(text: str, to: list[str], by: list[str]) -> N
 def test_a_subject_after_t_is_no_address() -> None:
     text = "Выписка из протокола № 5\n12. — О т. Воробьеве.\nСнять т. Воробьева с работы в тресте.\n"
     assert addressees(clean(text)) == []
+
+
+def test_a_role_over_several_signatures() -> None:
+    text = "Прием дел произведен полностью, акт составлен в трех экземплярах.\n\nЧлены комиссии: П. Осипов, Г. Рябов\n"
+    assert names(signatories(clean(text))) == ["Осипов", "Рябов"]
+
+
+def test_an_abbreviated_title_before_a_surname() -> None:
+    text = "Противник отходит на запад, части фронта преследуют его.\n\nКомюжфронта Егоров\nЧлен РВС Сталин\n"
+    assert names(signatories(clean(text))) == ["Егоров", "Сталин"]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Москва ЦК ВКП(б) Сталину, СНК Молотову", ["Сталин", "Молотов"]),
+    ("Командующему войсками ЛВО генерал-лейтенанту Попову", ["Попов"]),
+])
+def test_dative_surnames_in_an_address_block(line: str, expected: list[str]) -> None:
+    text = "Шифртелеграмма\n" + line + "\n\nПрошу срочно направить составы с горючим в адрес округа.\n"
+    assert names(addressees(clean(text))) == expected

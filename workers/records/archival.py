@@ -76,6 +76,10 @@ _MISREAD_DELO = re.compile(
 # `Л.`/`Лл.` as tesseract misread it.
 _MISREAD_SHEETS = re.compile(
     rf"{_SEP}(?<![\w])[А-Яа-яЁё]{{1,3}}\.\s*{_NUM}{_SHEETS}(?=\.?[ \t]*(?:$|[А-ЯЁ«\"]))", re.M)
+# `ЦА ФСБ России. Арх. уг. д. Р-8214. Т. 1. Л. 35—38.`: an archived criminal or
+# investigation case, cited by its number with no fond or opis
+_CASE_FILE = re.compile(rf"(?<![\w])(?:Арх\.\s*)?(?:уг\.|угол\.|следств\.|сл\.|арх\.-сл\.)\s*д(?:ело|\.)\s*{_NUM}{_VALUE}",
+                        re.IGNORECASE)
 _ORDER = ["opis", "porucheniye", "papka", "delo", "tom", "sheets"]
 _NOTES = re.compile(
     r"[\s.,;]*((?:(?:Подлинник|Заверенная\s+копия|Незаверенная\s+копия|Копия|Машинопись|Рукопись|Автограф"
@@ -146,12 +150,15 @@ def find_references(text: str) -> list[dict]:
     refs: list[dict] = []
     seen: set[tuple] = set()
     last_end = 0
-    for fond in _FOND.finditer(text):
+    # a legend opens with its fond, or (a case file of the security services) with its delo
+    starts = sorted([*_FOND.finditer(text), *_CASE_FILE.finditer(text)], key=lambda m: m.start())
+    for fond in starts:
         if fond.start() < last_end:
             continue
-        levels: dict[str, str] = {}
+        case_file = fond.re is _CASE_FILE
+        levels: dict[str, str] = {"delo": fond.group(1)} if case_file else {}
         pos = fond.end()
-        for name in _ORDER:
+        for name in _ORDER[_ORDER.index("tom"):] if case_file else _ORDER:
             m = _LEVELS[name].match(text, pos)
             if m is None and name == "delo" and "opis" in levels:
                 m = _MISREAD_DELO.match(text, pos)
@@ -160,7 +167,7 @@ def find_references(text: str) -> list[dict]:
             if m:
                 levels[name] = m.group(1)
                 pos = m.end()
-        if "opis" not in levels and "delo" not in levels:
+        if "opis" not in levels and "delo" not in levels or case_file and "sheets" not in levels:
             continue  # `Ф.` alone is an initial or a page, not a fond
         archive, start = _archive_before(text, fond.start(), last_end)
         note = _NOTES.match(text, pos)
@@ -168,7 +175,7 @@ def find_references(text: str) -> list[dict]:
         ref = {
             "archive": archive,
             "archive_latin": ARCHIVES[archive][0] if archive in ARCHIVES else latin(archive) if archive else None,
-            "fond": fond.group(1),
+            "fond": None if case_file else fond.group(1),
             "opis": levels.get("opis"),
             "delo": levels.get("delo"),
             "sheets": _clean_sheets(levels["sheets"]) if "sheets" in levels else None,
@@ -202,7 +209,7 @@ def _sheets_only(text: str) -> list[dict]:
 # `ЦГА СПб`), or a name with the word archive in it (`Особый архив Литвы`)
 _OTHER_ARCHIVE = re.compile(
     r"^[\s/\-–—]*((?:[А-ЯЁ]{2,8}(?:\s+(?:[А-ЯЁ]{2,6}|СПб|РФ|[А-ЯЁ][а-яё]+|обл\.|края|АССР)){0,3}"
-    r"|(?:[А-ЯЁ][а-яё]+\s+){0,2}[Аа]рхив(?:\s+[А-ЯЁа-яё]+\.?){0,3}))[\s.,:]*$")
+    r"|(?:[А-ЯЁ][а-яё]+\s+){0,2}[Аа]рхив(?:\s+[А-ЯЁа-яё]+\.?){0,4}))[\s.,:]*$")
 
 
 def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None, int]:

@@ -186,6 +186,7 @@ def classify(text: str) -> Layout:
         elif MARKING_RE.search(t) and len(t) <= 80:
             line.kind = "marking"
         elif _heading_position(lines, line) and is_heading_line(t) and not is_date_line(t, on_line) \
+                and not (_has_verb(words(t)) and t.endswith(".")) \
                 or _heading_position(lines, line) and re.search(r"\s[—–-]\s", t) and is_heading_line(t):
             line.kind = "heading"
         elif is_date_line(t, on_line) or re.fullmatch(r"\[?(?:1[89]\d\d)\s*(?:г\.|год)?\]?\.?", t):

@@ -98,9 +98,14 @@ def registration_number(text: str, layout: Layout | None = None, doc_type: str |
                     or _COPY.search(before):
                 continue
             number = re.sub(r"\s+", "", m.group("number"))
+            if _PROTOCOL_ITEM.fullmatch(number):
+                continue  # `№ П44/117`: the Politburo's protocol and item, where a decision stands
             prefix = m.group("prefix")
             return f"{prefix} № {number}" if prefix else f"№ {number}"
     return None
+
+
+_PROTOCOL_ITEM = re.compile(r"П\d+/\d+[а-яё]?")
 
 
 def _names_other_document(line: str, doc_type: str | None) -> bool:

@@ -66,6 +66,9 @@ def _read_item(item: str, case: str | None, addressed: bool = False) -> dict | N
     words = m.group("words").split()
     if len(words) > 1 and words[-1].isupper() and not any(w.isupper() for w in words[:-1]):
         return None  # `Предсовнаркома ЛЕНИН`: a title before a name in capitals
+    if len(words) > 1 and not m.group("pre") and morph.is_surname(words[-1]) \
+            and not any(morph.known(w) or w.isupper() for w in words[:-1]):
+        return None  # `Комзапфронта Тухачевский`: an abbreviated title before a known surname
     initials = _initials(m.group("pre") or m.group("post"))
     # after `Товарищу`, in capitals or with initials, a word shaped like a surname is one
     signature_style = addressed or bool(initials) or all(w.isupper() for w in words)
@@ -165,7 +168,23 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
             if person and _dative_only(person["raw"]):
                 person["role"] = morph.to_nominative_phrase(role)
                 found.append(person)
+                continue
+        if i < layout.body_start and kind in ("header", "address", "closing") and not is_prose(line):
+            found.extend(_dative_surnames(line))
     return _unique(found)
+
+
+def _dative_surnames(line: str) -> list[dict]:
+    """`Москва ЦК ВКП(б) Сталину, СНК Молотову`, `Командующему войсками ПрибОВО генерал-полковнику
+    Кузнецову`: in an address block, every surname in the dative is an addressee, whatever
+    institutions and ranks stand between."""
+    people = []
+    for m in re.finditer(rf"(?<![\w.])(?:(?P<pre>{_INITIALS})\s*)?(?P<word>[А-ЯЁ][а-яё]+|[А-ЯЁ]{{3,}})", line):
+        word = m.group("word")
+        if any({"Surn", "datv"} <= p.tag.grammemes and "Fixd" not in p.tag.grammemes for p in morph.parses(word)) \
+                and not morph.has_case(word, "nomn"):
+            people.append(_person(morph.nominative(word, "datv"), _initials(m.group("pre")), None, m.group(0)))
+    return people
 
 
 def _continues_list(lines: list[str], i: int) -> bool:
@@ -280,6 +299,14 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
         if recorded:
             bare = bare[recorded.end():]
         # below the body a name alone may be a common word too (Лыков, of bast)
+        listed = re.match(r"[^:]{3,60}:\s*(?=(?:[А-ЯЁ]\.\s?)*[А-ЯЁ][а-яё]+,)", bare) if i >= layout.body_end else None
+        if listed:
+            # `Члены комиссии: А. Андреев, Г. Маленков`: a role over several signatures
+            people = read_names(bare[listed.end():], "nomn", addressed=True)
+            for p in people:
+                p["role"], p["raw"] = bare[: listed.end()].strip(" :"), line
+            found.extend(people)
+            continue
         person = _read_item(bare, "nomn", addressed=i >= layout.body_end and len(bare.split()) <= 3)
         role = "Записал" if recorded and person else None
         if person is None:
