@@ -78,7 +78,7 @@ _MISREAD_SHEETS = re.compile(
     rf"{_SEP}(?<![\w])[А-Яа-яЁё]{{1,3}}\.\s*{_NUM}{_SHEETS}(?=\.?[ \t]*(?:$|[А-ЯЁ«\"]))", re.M)
 # `ЦА ФСБ России. Арх. уг. д. Р-8214. Т. 1. Л. 35—38.`: an archived criminal or
 # investigation case, cited by its number with no fond or opis
-_CASE_FILE = re.compile(rf"(?<![\w])(?:Арх\.\s*)?(?:уг\.|угол\.|следств\.|сл\.|арх\.-сл\.)\s*д(?:ело|\.)\s*{_NUM}{_VALUE}",
+_CASE_FILE = re.compile(rf"(?<![\w])(?:Арх\.\s*)?(?:уг\.|угол\.|следств\.|сл\.|арх\.-сл\.)\s*[дц](?:ело|\.)\s*{_NUM}{_VALUE}",
                         re.IGNORECASE)
 _ORDER = ["opis", "porucheniye", "papka", "delo", "tom", "sheets"]
 _NOTES = re.compile(

@@ -18,7 +18,7 @@ MONTH_WORD = (r"(?:январ[ьяюе]|феврал[ьяюе]|марта?|ма�
                r"|янв\.|февр?\.|апр\.|авг\.|сент?\.|окт\.|нояб?\.|дек\.)(?![а-яё])")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10, "XI": 11, "XII": 12}
 # tesseract reads a typewritten Roman month in Cyrillic: III as ТТТ or Ш, II as П, IX as 1Х
-_ROMAN_LOOKALIKES = str.maketrans({"І": "I", "Т": "I", "Х": "X", "У": "V", "П": "II", "Ш": "III"})
+_ROMAN_LOOKALIKES = str.maketrans({"І": "I", "Т": "I", "Х": "X", "У": "V", "Ү": "V", "П": "II", "Ш": "III"})
 _YEAR_TAIL = r"(?:\s*(?:г\.|гг\.|года|год|г)(?![а-яё]))?"
 
 _TEXTUAL = re.compile(
@@ -27,7 +27,7 @@ _TEXTUAL = re.compile(
 )
 _NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})\s?[./]\s?(\d{{1,2}})\s?[./]\s?(\d{{4}}|\d{{2}})(?![\d])(?:\.(?=\s|$))?{_YEAR_TAIL}")
 _ROMAN_DATE = re.compile(
-    rf"(?<![\d.])(\d{{1,2}})\s?[.\-/]\s?([IVXІХТПШУ1]{{1,4}})\s?[.\-/]\s?(\d{{4}}|\d{{2}})(?!\d){_YEAR_TAIL}"
+    rf"(?<![\d.])(\d{{1,2}})\s?[.\-/]\s?([IVXІХТПШУҮ1]{{1,4}})\s?[.\-/]\s?(\d{{4}}|\d{{2}})(?!\d){_YEAR_TAIL}"
 )
 _MONTH_YEAR = re.compile(rf"(?<![\d\w])({MONTH_WORD})\s+(\d{{4}}){_YEAR_TAIL}", re.IGNORECASE)
 
@@ -88,7 +88,7 @@ def find_dates(text: str) -> list[DateMatch]:
     for m in _TEXTUAL.finditer(text):
         add(m, _year(m.group(3)) if m.group(3) else None, _month_number(m.group(2)), int(m.group(1)))
     for m in _ROMAN_DATE.finditer(text):
-        if "1" in m.group(2) and not re.search(r"[XVХУ]", m.group(2)):
+        if "1" in m.group(2) and not re.search(r"[XVХУҮ]", m.group(2)):
             continue  # `1` stands for I only beside an X or a V (`1Х`, `У11`): `12.11.38` is numeric
         roman = m.group(2).translate(_ROMAN_LOOKALIKES).replace("1", "I")
         add(m, _year(m.group(3)), _ROMAN.get(roman), int(m.group(1)))

@@ -40,7 +40,8 @@ def heading(layout: Layout) -> tuple[Line, re.Match] | None:
             if m and (line.kind in ("heading", "date") or m.start() == 0):
                 return line, m
     # `ЗАЯВЛЕНИЕ` standing alone below an address block that runs into prose
-    for line in layout.lines[: layout.body_start + _TYPE_LINE_WITHIN]:
+    near = [x for x in layout.lines[layout.body_start:] if x.kind != "blank"][:_TYPE_LINE_WITHIN]
+    for line in layout.head() + near:
         m = DOC_TYPE_RE.match(line.text)
         if m and not line.text[m.end():].strip(" ."):
             return line, HEADING_TYPE_RE.search(line.text)

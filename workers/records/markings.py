@@ -97,7 +97,8 @@ def registration_number(text: str, layout: Layout | None = None, doc_type: str |
             if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before) \
                     or _COPY.search(before):
                 continue
-            number = re.sub(r"\s+", "", m.group("number"))
+            # `№ 1218/6`: the Cyrillic model's 6 for the letter б after a long number
+            number = re.sub(r"(?<=\d{3}/)6$", "б", re.sub(r"\s+", "", m.group("number")))
             if _PROTOCOL_ITEM.fullmatch(number):
                 continue  # `№ П44/117`: the Politburo's protocol and item, where a decision stands
             prefix = m.group("prefix")

@@ -20,6 +20,7 @@ from workers.records.layout import Layout, classify, is_prose, title_text
 from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, ROLE_RE
 
 _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
+_NAME_TAGS = {"Surn", "Name", "Patr"}
 _WORD = r"[А-ЯЁ][а-яёА-ЯЁ]+(?:-[А-ЯЁ][а-яёА-ЯЁ]+)?"
 _ITEM = re.compile(rf"(?P<pre>{_INITIALS})?\s*(?P<words>{_WORD}(?:\s+{_WORD}){{0,2}})(?:\s*(?P<post>{_INITIALS}))?")
 _VOWELS = re.compile(r"[аеёиоуыэюяАЕЁИОУЫЭЮЯ]")
@@ -179,9 +180,11 @@ def _dative_surnames(line: str) -> list[dict]:
     Кузнецову`: in an address block, every surname in the dative is an addressee, whatever
     institutions and ranks stand between."""
     people = []
-    for m in re.finditer(rf"(?<![\w.])(?:(?P<pre>{_INITIALS})\s*)?(?P<word>[А-ЯЁ][а-яё]+|[А-ЯЁ]{{3,}})", line):
+    for m in re.finditer(rf"(?<![\w.-])(?:(?P<pre>{_INITIALS})\s*)?(?P<word>[А-ЯЁ][а-яё]+|[А-ЯЁ]{{3,}})", line):
         word = m.group("word")
-        if any({"Surn", "datv"} <= p.tag.grammemes and "Fixd" not in p.tag.grammemes for p in morph.parses(word)) \
+        # a man's surname, or anyone's after initials: `Казакской АССР` is a place
+        wanted = {"Surn", "datv"} if m.group("pre") else {"Surn", "datv", "masc"}
+        if any(wanted <= p.tag.grammemes and "Fixd" not in p.tag.grammemes for p in morph.parses(word)) \
                 and not morph.has_case(word, "nomn"):
             people.append(_person(morph.nominative(word, "datv"), _initials(m.group("pre")), None, m.group(0)))
     return people
@@ -349,7 +352,7 @@ def _role_then_name(line: str, any_role: bool = False, signed: bool = False) -> 
         return None, None
     name = m.group("name")
     # a title-case last word closes a role when it can only be a surname (`генерал армии Жуков`)
-    if not (name.isupper() and not _abbreviation(name) or re.search(r"[А-ЯЁ]\.", name)
+    if not (name.isupper() and _caps_name(name) or re.search(r"[А-ЯЁ]\.", name)
             or morph.is_surname(name.rstrip(".")) or signed
             or any_role and (_closing_name(name.rstrip(".")) or _SURNAME_ENDING.search(name.rstrip(".")))):
         return None, None
@@ -364,6 +367,14 @@ def _placed_name(name: str) -> dict | None:
         return None
     word = m.group("words")
     return _person(morph.nominative(word, "nomn"), _initials(m.group("pre") or m.group("post")), None, name)
+
+
+def _caps_name(word: str) -> bool:
+    """A word in capitals closing a role is a name unless it is an abbreviation or a common
+    word in a case no signature takes (`… ПО ОМСКОЙ ОБЛАСТИ`)."""
+    if _abbreviation(word) or not morph.known(word):
+        return not _abbreviation(word)
+    return any(_NAME_TAGS & p.tag.grammemes for p in morph.parses(word)) or _closing_name(word.title())
 
 
 def _closing_name(word: str) -> bool:
