@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ FRAGMENTS = st.sampled_from([
     "Товарищу ", "Товарищам ", "тов.", "ТЕЛЕГРАММА ", "Совершенно секретно\n", "Рассекречено\n", "№ ", "N ",
     "Ф. ", "Оп. ", "Д. ", "Л. ", "f. ", "op. ", "ll. ", "АП РФ. ", "RGASPI, ", " от ", "октября ", "1949 г.",
     "24.III.50", "МАЛЕНКОВУ", "В.Молотов", "\n", "//", "-\n", " (", ")", "Секретарь ЦК\n", "Подлинник.",
+    "№ 57.\n", "(подпись) ", "Члены комиссии: ", " — ", "Арх. уг. д. ", "КСАЅРІ, #. 1, ор. 2, а. 3, 11. 4.\n",
+    "З ", "12.ТТТ.39", "Ваш ", "Из письма ", "Исх. № ", "Там же. ", "о ", "(т.т. ", "Вх. № ", "ж 12\n",
 ])
 TEXTS = st.lists(st.one_of(FRAGMENTS, st.text(ALPHABET, max_size=12)), max_size=40).map("".join)
 
@@ -33,6 +36,18 @@ def test_any_text_parses_to_a_valid_record(validate_record_object, text: str) ->
     validate_record_object(record)
     if record["date"]:
         dt.date.fromisoformat(record["date"]) if len(record["date"]) == 10 else None
+
+
+@pytest.mark.parametrize("unit, times", [
+    ("З", 20000), (".", 20000), (". ", 10000), ("—\n", 10000), ("А.\n", 6666), ("о ", 10000), ("Ф", 20000),
+    ("А. ", 7000), ("№ ", 10000), ("Ф. 1, ", 4000), ("Постановление ", 2000), ("12 мая 1938 г.\n", 1200),
+    ("ИВАНОВ ", 3000), ("слово-\n", 4000), ("Члены: ", 3000), ("\n", 20000),
+])
+def test_long_repetitive_text_parses(validate_record_object, unit: str, times: int) -> None:
+    """GIVEN a page of OCR debris (20,000 characters of one pattern) WHEN parsed THEN a
+    valid record, as from any text. (Each once took seconds: a regex or a loop over lines
+    went quadratic; bench/parse.py reports how fast the parser is.)"""
+    validate_record_object(parse_record(unit * times, with_entities=False))
 
 
 @settings(max_examples=25, deadline=None)

@@ -35,9 +35,10 @@ ARCHIVES: dict[str, tuple[str, list[str]]] = {
     "ЦГАИПД СПб": ("TsGAIPD SPb", ["ЦГАИПД СПб", "ЦГАИПД", "TsGAIPD SPb", "TsGAIPD"]),
     "АМИД КНР": ("AMFA PRC", ["Архив МИД КНР", "АМИД КНР", "AMFA PRC"]),
 }
-# archive abbreviations and their parts, which a tagger takes for places and organisations
+# archive abbreviations, and their two-letter parts (`АП`, `РФ` of `АП РФ`), which a tagger
+# takes for places and organisations; `СССР` or `МИД` inside one stay what they are
 ABBREVIATIONS = frozenset(part for _, (_, names) in ARCHIVES.items() for name in names
-                          for part in [name, *name.split()] if part.isupper())
+                          for part in [name, *name.split()] if part.isupper() and (part == name or len(part) <= 2))
 _ALIASES = sorted(((alias, canon) for canon, (_, names) in ARCHIVES.items() for alias in names),
                   key=lambda a: len(a[0]), reverse=True)
 _ARCHIVE_RE = re.compile("|".join(
@@ -75,7 +76,7 @@ _MISREAD_DELO = re.compile(
 # that ends the line or the legend (`п. 3-4.`, `лп. 24.`, `пл. 17. Подлинник.`) is the
 # `Л.`/`Лл.` as tesseract misread it.
 _MISREAD_SHEETS = re.compile(
-    rf"{_SEP}(?<![\w])[А-Яа-яЁё]{{1,3}}\.\s*{_NUM}{_SHEETS}(?=\.?[ \t]*(?:$|[А-ЯЁ«\"]))", re.M)
+    rf"{_SEP}(?<![\w])[ЛлПп][ЛлПпе]?\.\s*{_NUM}{_SHEETS}(?=\.?[ \t]*(?:$|[А-ЯЁ«\"]))", re.M)
 # `ЦА ФСБ России. Арх. уг. д. Р-8214. Т. 1. Л. 35—38.`: an archived criminal or
 # investigation case, cited by its number with no fond or opis
 _CASE_FILE = re.compile(rf"(?<![\w])(?:Арх\.\s*)?(?:уг\.|угол\.|следств\.|сл\.|арх\.-сл\.)\s*[дц](?:ело|\.)\s*{_NUM}{_VALUE}",
@@ -119,21 +120,31 @@ def _digits_in_legends(text: str) -> str:
 
 # A Latin citation as the Cyrillic model reads it: `КСАЅРІ, #. 17, ор. 162, а. 23, 11. 54-55.`
 # (RGASPI, f. 17, op. 162, d. 23, ll. 54-55): its levels stand in a fixed order, so they are
-# read by place, and the archive by the Latin letters its Cyrillic look-alikes stand for.
+# read by place, and the archive by the Latin letters its Cyrillic readings can stand for.
 _GARBLED_LATIN = re.compile(
-    r"^\W*(?P<archive>[А-ЯЁA-ZЅІ][А-ЯЁA-ZЅІ ]{1,9}),\s*\S{1,2}\.\s*(?P<fond>[\dA-ZА-Я-]+),\s*(?:ор|op|оп)\.\s*(?P<opis>\w+),"
-    r"(?:\s*[рp]\.\s*(?P<papka>\d+),)?\s*\S{1,2}\.\s*(?P<delo>\w+),\s*(?:11|1|ll|l|лл|л)\.\s*(?P<sheets>[\d\s,–—-]+?)\.?\s*$",
+    r"^[^\w\n]*(?P<archive>[А-ЯЁA-ZЅІ][А-ЯЁA-ZЅІ ]{1,9}),[ \t]*\S{1,2}\.[ \t]*(?P<fond>[\dA-ZА-Я-]+),[ \t]*"
+    r"(?:ор|op|оп)\.[ \t]*(?P<opis>\w+),(?:[ \t]*[рp]\.[ \t]*(?P<papka>\d+),)?[ \t]*\S{1,2}\.[ \t]*(?P<delo>\w+),[ \t]*"
+    r"(?:11|1|ll|l|лл|л)\.[ \t]*(?P<sheets>[\d \t,–—-]+?)\.?[ \t]*$",
     re.M)
-_SEEN_AS = str.maketrans({"А": "A", "В": "B", "С": "G", "Е": "F", "Ё": "F", "К": "R", "М": "M", "Н": "H", "О": "O",
-                          "Р": "P", "Т": "T", "У": "V", "Х": "X", "Ѕ": "S", "І": "I"})
+# what a Cyrillic letter read off a Latin citation may stand for: its look-alike, and the
+# Latin letter the model was seen to take it for (С for G, Е for F, К for R, У for V)
+_READ_AS = {"А": "A", "В": "B", "С": "CG", "Е": "EF", "Ё": "EF", "К": "KR", "М": "M", "Н": "H", "О": "O",
+            "Р": "P", "Т": "T", "У": "YV", "Х": "X", "Ѕ": "S", "І": "I"}
 _LATIN_NAMES = {re.sub(r"\s", "", alias).upper(): canon for alias, canon in _ALIASES if alias.isascii()}
+
+
+def _archive_read_as(garbled: str) -> str | None:
+    """The archive whose Latin name the garbled letters can spell, if exactly one can."""
+    letters = re.sub(r"\s", "", garbled).upper()
+    pattern = re.compile("".join(f"[{_READ_AS.get(c, c)}]" for c in letters))
+    found = {canon for name, canon in _LATIN_NAMES.items() if pattern.fullmatch(name)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _garbled_latin(text: str) -> list[dict]:
     refs = []
     for m in _GARBLED_LATIN.finditer(text):
-        seen_as = re.sub(r"\s", "", m.group("archive").translate(_SEEN_AS)).upper()
-        archive = _LATIN_NAMES.get(seen_as)
+        archive = _archive_read_as(m.group("archive"))
         if archive is None:
             continue  # not a citation we can vouch for
         refs.append({
@@ -208,7 +219,7 @@ def _sheets_only(text: str) -> list[dict]:
 # an abbreviation in capitals and what qualifies it (`ЦДАГО Украины`, `ЦДНИ Воронежской обл.`,
 # `ЦГА СПб`), or a name with the word archive in it (`Особый архив Литвы`)
 _OTHER_ARCHIVE = re.compile(
-    r"^[\s/\-–—]*((?:[А-ЯЁ]{2,8}(?:\s+(?:[А-ЯЁ]{2,6}|СПб|РФ|[А-ЯЁ][а-яё]+|обл\.|края|АССР)){0,3}"
+    r"^[\s/\-–—]*(?!(?i:там\s+же))((?:[А-ЯЁ]{2,8}(?:\s+(?:[А-ЯЁ]{2,6}|СПб|РФ|[А-ЯЁ][а-яё]+|обл\.|края|АССР)){0,3}"
     r"|(?:[А-ЯЁ][а-яё]+\s+){0,2}[Аа]рхив(?:\s+[А-ЯЁа-яё]+\.?){0,4}))[\s.,:]*$")
 
 

@@ -9,25 +9,23 @@ from __future__ import annotations
 import re
 
 from workers.records.layout import Layout, Line, classify, title_text
-from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, heading_type_of
+from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, TITLE_SUBJECT_RE, heading_type_of
 
 _CIPHER = re.compile(r"шифр", re.IGNORECASE)
-# where a title's subject begins: words after it say what the document is about
-_SUBJECT = re.compile(r"(?:^|\s)(?:о|об|обо|по|про)\s|[«\"“]|(?<![А-ЯЁ])\.\s", re.IGNORECASE)
-_TYPE_WITHIN = 60
-_TYPE_LINE_WITHIN = 4  # lines past the body's start where a type may still stand alone  # characters: the type stands among a title's first words
+_TYPE_WITHIN = 60      # characters: a title names its type among its first words
+_TYPE_LINE_WITHIN = 4  # lines with text past the body's start where a type may still stand alone
 
 
 def subject_start(title: str) -> int:
     """Where a title's subject begins (its length when it states none)."""
-    m = _SUBJECT.search(title)
+    m = TITLE_SUBJECT_RE.search(title)
     return m.start() if m else len(title)
 
 
 def type_word(title: str) -> re.Match | None:
     """The type word naming the document a title line heads, if it names one."""
     m = HEADING_TYPE_RE.search(title)
-    if not m or m.start() > _TYPE_WITHIN or _SUBJECT.search(title[: m.start()]):
+    if not m or m.start() > _TYPE_WITHIN or TITLE_SUBJECT_RE.search(title[: m.start()]):
         return None
     return m
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from workers.records import morph
 from workers.records.archival import ABBREVIATIONS
 from workers.records.layout import Layout, classify
-from workers.records.vocabulary import MARKING_RE
+from workers.records.vocabulary import MARKING_RE, SURNAME_ENDINGS
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +44,7 @@ def _plausible_person(words: list[str], span_text: str, text: str) -> bool:
     if len(words) > 1 or re.search(r"[А-ЯЁ]\.", span_text) or any(
             {"Surn", "Name", "Patr"} & p.tag.grammemes for p in morph.parses(last)):
         return True
-    if re.search(r"(?:ов|ев|ин|ын|ский|цкий|ской|енко|ич|ук|юк|ян|швили|дзе)[а-я]{0,3}$", last.lower()):
+    if re.search(SURNAME_ENDINGS + r"[а-я]{0,3}$", last.lower()):  # in any case: Булганину
         return True
     return len(re.findall(re.escape(last[:5]), text, re.IGNORECASE)) >= 2
 

@@ -9,16 +9,18 @@ after it the archival legend and the editor's apparatus (sources, footnotes, not
 copy). The zones follow from where the body starts and ends.
 
 Kinds: blank, item (the collection's item number), heading, marking, stamp (decryption,
-receipt, incoming number), date, number, address, salutation, body, closing, legend,
-apparatus.
+receipt, incoming number), date, number, address, salutation, body, closing (a short line
+below the body: a role, a name), header (the same above it), legend, apparatus.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from bisect import bisect_right
+from dataclasses import dataclass, field
 
+from workers.records import morph
+from workers.records.dates import MONTH_WORD, DateMatch, find_dates
 from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, DOC_TYPE_RE, HEADING_TYPE_RE, MARKING_RE, ROLE_RE
 
 _WORD = re.compile(r"[А-Яа-яЁёA-Za-z]{2,}")
@@ -61,9 +63,10 @@ class Layout:
     lines: list[Line]
     body_start: int   # index of the first body line (len(lines) when there is none)
     body_end: int     # index after the last body line
+    _starts: list[int] = field(default_factory=list, repr=False)
 
-    def of(self, *kinds: str) -> list[Line]:
-        return [line for line in self.lines if line.kind in kinds]
+    def __post_init__(self) -> None:
+        self._starts = [line.start for line in self.lines]
 
     def head(self) -> list[Line]:
         """The lines before the body: heading and the document's own header."""
@@ -79,11 +82,9 @@ class Layout:
                 out.append(line)
         return out
 
-    def line_at(self, offset: int) -> Line | None:
-        for line in self.lines:
-            if line.start <= offset <= line.end:
-                return line
-        return None
+    def line_at(self, offset: int) -> Line:
+        """The line that holds a character offset of the text."""
+        return self.lines[max(0, bisect_right(self._starts, offset) - 1)]
 
 
 def title_text(text: str) -> str:
@@ -115,8 +116,6 @@ def is_prose(text: str) -> bool:
 
 
 def _has_verb(ws: list[str]) -> bool:
-    from workers.records import morph
-
     return any(morph.parses(w)[0].tag.POS in _VERBISH for w in ws if w[0].islower() and len(w) > 2)
 
 
@@ -132,15 +131,11 @@ def is_date_line(text: str, dates_on_line: int) -> bool:
     return len(ws) <= 2 and not _has_verb(ws)
 
 
-@lru_cache(maxsize=1)
-def _month_re() -> re.Pattern:
-    from workers.records.dates import MONTH_WORD
-
-    return re.compile(MONTH_WORD, re.IGNORECASE)
+_MONTH = re.compile(MONTH_WORD, re.IGNORECASE)
 
 
 def _is_month(word: str) -> bool:
-    return bool(_month_re().fullmatch(word.lower()) or _month_re().fullmatch(word.lower() + "."))
+    return bool(_MONTH.fullmatch(word.lower()) or _MONTH.fullmatch(word.lower() + "."))
 
 
 def is_heading_line(text: str) -> bool:
@@ -153,61 +148,71 @@ def is_heading_line(text: str) -> bool:
     return len(letters) >= 12 and letters.isupper()
 
 
-def classify(text: str) -> Layout:
-    from workers.records.dates import find_dates
+# Where a title goes on in a line of its own: `СПРАВКА` / `о численности заключенных …`
+_SUBJECT_LINE = re.compile(r"(?:о|об|по|на|с)\s")
+_YEAR_LINE = re.compile(r"\[?(?:1[89]\d\d)\s*(?:г\.|год)?\]?\.?")  # `1929 г.`, `[1947 г.]`
+_NUMBER_LINE = re.compile(r"(?:[А-ЯA-Z]{1,3}\s*)?№\s*\S+\.?")
+_ROLE_WORDS_MAX = 14  # a role runs to a dozen words (`Зам. народного комиссара … Союза ССР`)
+_HEADING_MAX = 250     # characters: a title, not a paragraph that opens with `Решение`
+_MARKING_MAX = 80
+_SALUTATION_WORDS = 6
 
-    dates = find_dates(text)
-    raw_lines = text.split("\n")
+
+def classify(text: str, dates: list[DateMatch] | None = None) -> Layout:
+    dates = find_dates(text) if dates is None else dates
+    date_starts = [d.start for d in dates]
     lines, pos = [], 0
-    for i, t in enumerate(raw_lines):
+    for i, t in enumerate(text.split("\n")):
         lines.append(Line(i, pos, t))
         pos += len(t) + 1
-    seen_text = False
-    legend_seen = seen_body = False
+    titled: list[str] = []  # kinds of the lines with text so far, the item number left out
+    legend_seen = seen_body = seen_text = False
     for line in lines:
         t = line.text.strip()
         if not t:
             line.kind = "blank"
             continue
-        on_line = sum(1 for d in dates if line.start <= d.start < line.end)
-        first = not seen_text
+        on_line = bisect_right(date_starts, line.end - 1) - bisect_right(date_starts, line.start - 1)
+        title_place = len(titled) <= 1 and all(k == "heading" for k in titled)
+        item = _ITEM.match(t) if not seen_text else None
         seen_text = True
-        if first and _ITEM.match(t) and (len(_ITEM.match(t).group(0).strip()) == len(t) or is_heading_line(t[_ITEM.match(t).end():])):
-            line.kind = "item" if len(_ITEM.match(t).group(0).strip()) == len(t) else "heading"
+        if item and (item.end() >= len(t.rstrip(". ")) or is_heading_line(t[item.end():])):
+            line.kind = "item" if item.end() >= len(t.rstrip(". ")) else "heading"
         elif _LEGEND.search(t):
             line.kind = "legend"
             legend_seen = True
         elif _APPARATUS.match(t) or _PUBLICATION.search(t) or (legend_seen and t.startswith(("-", "—", "–"))):
             line.kind = "apparatus"
-        elif DOC_TYPE_RE.match(t) and len(t) <= 250 and not seen_body:
+        elif DOC_TYPE_RE.match(t) and len(t) <= _HEADING_MAX and not seen_body:
             line.kind = "heading"
         elif _STAMP.match(t):
             line.kind = "stamp"
-        elif MARKING_RE.search(t) and len(t) <= 80:
+        elif MARKING_RE.search(t) and len(t) <= _MARKING_MAX:
             line.kind = "marking"
-        elif _heading_position(lines, line) and is_heading_line(t) and not is_date_line(t, on_line) \
-                and not (_has_verb(words(t)) and t.endswith(".")) \
-                or _heading_position(lines, line) and re.search(r"\s[—–-]\s", t) and is_heading_line(t):
+        elif title_place and is_heading_line(t) and (re.search(r"\s[—–-]\s", t) or not is_date_line(t, on_line)
+                                                     and not (_has_verb(words(t)) and t.endswith("."))):
             line.kind = "heading"
-        elif is_date_line(t, on_line) or re.fullmatch(r"\[?(?:1[89]\d\d)\s*(?:г\.|год)?\]?\.?", t):
+        elif is_date_line(t, on_line) or _YEAR_LINE.fullmatch(t):
             line.kind = "date"
-        elif re.fullmatch(r"(?:[А-ЯA-Z]{1,3}\s*)?№\s*\S+\.?", t):
+        elif _NUMBER_LINE.fullmatch(t):
             line.kind = "number"
         elif ADDRESS_RE.match(t) and not is_prose(t[ADDRESS_RE.match(t).end():]):
             line.kind = "salutation" if t.endswith("!") else "address"
-        elif t.endswith("!") and len(words(t)) <= 6:
+        elif t.endswith("!") and len(words(t)) <= _SALUTATION_WORDS:
             line.kind = "salutation"
         elif ADDRESS_WORD_RE.search(t) and not seen_body and not is_prose(t):
             line.kind = "address"
-        elif ROLE_RE.match(t) and len(words(t)) <= 14 and not re.search(r"[,:;!?]|[а-яё]{4,}[.!?]\s", t):
+        elif ROLE_RE.match(t) and len(words(t)) <= _ROLE_WORDS_MAX and not re.search(r"[,:;!?]|[а-яё]{4,}[.!?]\s", t):
             line.kind = "closing"
-        elif not seen_body and re.match(r"(?:о|об|по|на|с)\s", t) and _after_title(lines, line):
-            line.kind = "heading"  # `СПРАВКА` / `о численности заключенных …`: the title's subject
+        elif not seen_body and _SUBJECT_LINE.match(t) and titled and titled[-1] == "heading":
+            line.kind = "heading"
         elif is_prose(t):
             line.kind = "body"
             seen_body = True
         else:
             line.kind = "closing"  # a short line: a name, a role, a place; where it stands decides
+        if line.kind != "item":
+            titled.append(line.kind)
     body = [line.n for line in lines if line.kind == "body"]
     body_start = body[0] if body else len(lines)
     body_end = body[-1] + 1 if body else len(lines)
@@ -216,13 +221,3 @@ def classify(text: str) -> Layout:
             line.kind = "header"  # a short line above the body: an address, a place, a title's end
     return Layout(lines, body_start, body_end)
 
-
-def _after_title(lines: list[Line], line: Line) -> bool:
-    before = [x for x in lines[: line.n] if x.kind != "blank"]
-    return bool(before) and before[-1].kind == "heading"
-
-
-def _heading_position(lines: list[Line], line: Line) -> bool:
-    """The first two lines with text (after the item number) may be a title."""
-    before = [x for x in lines[: line.n] if x.kind not in ("blank", "item")]
-    return len(before) <= 1 and all(x.kind == "heading" for x in before)

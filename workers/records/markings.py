@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from workers.records.doctype import subject_start, type_word
 from workers.records.layout import Layout, classify, title_text
-from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, REFERENCE_KIND_RE, doc_type_of
+from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, REFERENCE_KIND_RE, heading_type_of
 
 # (pattern, normalised marking); the compound forms come first and are blanked out
 # once found so that the `секретно` inside `Совершенно секретно` is not counted again.
@@ -94,8 +95,10 @@ def registration_number(text: str, layout: Layout | None = None, doc_type: str |
                 continue  # `Оргбюро № 48, п. 12 от 19 июля`: a body's or a protocol's number beside a date
             if line.kind != "heading" and REFERENCE_KIND_RE.search(before) and not _is_heading(before):
                 continue  # `см. телеграмму тов. Рощина № 518` cites another document
-            if re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) or _ARCHIVAL_LEVEL.search(before) \
-                    or _COPY.search(before):
+            # `тов. Рощина № 518`: a person's number; but not the type word of `Справка № 5`
+            cited = re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) and not _is_heading(before) \
+                and line.kind != "heading"
+            if cited or _ARCHIVAL_LEVEL.search(before) or _COPY.search(before):
                 continue
             # `№ 1218/6`: the Cyrillic model's 6 for the letter б after a long number
             number = re.sub(r"(?<=\d{3}/)6$", "б", re.sub(r"\s+", "", m.group("number")))
@@ -106,25 +109,29 @@ def registration_number(text: str, layout: Layout | None = None, doc_type: str |
     return None
 
 
+_QUALIFIER = re.compile(r"\s(?:с|со|на|для)\s", re.IGNORECASE)
 _PROTOCOL_ITEM = re.compile(r"П\d+/\d+[а-яё]?")
 
 
 def _names_other_document(line: str, doc_type: str | None) -> bool:
     m = DOC_TYPE_RE.match(line)
-    return bool(m) and doc_type is not None and doc_type_of(re.sub(r"\s+", " ", m.group(1))) != doc_type
+    return bool(m) and doc_type is not None and heading_type_of(re.sub(r"\s+", " ", m.group(1)).lower()) != doc_type
 
 
 def _own_type_phrase(title: str) -> str:
     """The part of a title that names the document itself: its type word and what
     qualifies it, up to the subject (`о …`, `«…»`), a sentence's end or a second type
     (`… Из протокола № 137`). Empty when the title names an extract of another document."""
-    m = HEADING_TYPE_RE.search(title)
+    m = type_word(title)
     # the type opens the title (`Приказ НКВД СССР № 00612`); after `Из`, `Вашу` it names another
     if not m or not re.fullmatch(r"\W*(?:(?:проект|копия|текст)\s+)?", title[: m.start()], re.IGNORECASE):
         return ""
     rest = title[m.end():]
-    stop = re.search(r"\s(?:о|об|по|с|со|на|для)\s|[«\"“]|\.\s|" + HEADING_TYPE_RE.pattern, rest, re.IGNORECASE)
-    return title[: m.end() + (stop.start() if stop else len(rest))]
+    # the number comes before the subject, before what the order does (`… № 234 с объявлением`)
+    # and before a second document the title names (`… Из протокола № 137`)
+    stops = [subject_start(rest)] + [x.start() for x in (_QUALIFIER.search(rest), HEADING_TYPE_RE.search(rest)) if x]
+    stop = min(stops)
+    return title[: m.end() + stop]
 
 
 def _is_heading(before: str) -> bool:

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import pymorphy3
 
+from workers.records.vocabulary import SURNAME_ENDINGS
+
 _NAME_TAGS = {"Surn", "Name", "Patr"}
 
 
@@ -55,7 +57,7 @@ def is_surname(word: str) -> bool:
         return False
     ps = parses(word)
     if not known(word):
-        return bool(re.search(r"(?:ов|ев|ин|ын|ский|цкий|енко|ич|ян|дзе|швили)$", word))
+        return bool(re.search(SURNAME_ENDINGS + "$", word))
     return any("Surn" in p.tag.grammemes and "nomn" in p.tag.grammemes for p in ps)
 
 

@@ -16,8 +16,9 @@ import re
 
 from workers.records import morph
 from workers.records.dates import find_dates
+from workers.records.doctype import subject_start, type_word
 from workers.records.layout import Layout, classify, is_prose, title_text
-from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, ROLE_RE
+from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, ROLE_RE, SURNAME_ENDINGS
 
 _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
 _NAME_TAGS = {"Surn", "Name", "Patr"}
@@ -27,13 +28,13 @@ _VOWELS = re.compile(r"[аеёиоуыэюяАЕЁИОУЫЭЮЯ]")
 _TRIM = " \t,;:!?\"'“”„«»()/"
 # a signature's surname is often a common word too (ШТЫКОВ: штыков, of bayonets);
 # in capitals or after initials, a surname's ending is evidence enough
-_SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын|ский|цкий|ской|енко|ко|ич|ук|юк|ян|швили|дзе|их|ых)$", re.IGNORECASE)
+_SURNAME_ENDING = re.compile(SURNAME_ENDINGS + "$", re.IGNORECASE)
 
 
 def _strip(item: str) -> str:
     """Trim punctuation and a sentence's final period, but not the period of an initial."""
     item = item.strip(_TRIM)
-    while item.endswith(".") and not re.search(r"(?:^|[\s.])[А-ЯЁ]\.$", item):
+    while item.endswith(".") and not re.search(r"(?:^|[\s.])[А-ЯЁ]\.$", item[-3:]):
         item = item[:-1].rstrip(_TRIM)
     return item
 
@@ -129,7 +130,7 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
         if not line or kind in ("legend", "apparatus", "stamp", "item"):
             continue
         if kind == "heading" and i < layout.body_start:
-            found.extend(_heading_addressees(_title_names(title_text(line))))
+            found.extend(_title_parties(_title_names(title_text(line)))[0])
             continue
         address = ADDRESS_RE.match(line)
         if address and line.startswith("("):
@@ -158,7 +159,7 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
             if people and _covers(line[dash.end():], people) and all(_dative_only(p["raw"]) for p in people):
                 found.extend(people)
                 continue
-        people = read_names(line, "datv") if not _continues_list(lines, i) else []
+        people = read_names(line, "datv") if not _continues_list(layout, i) else []
         if people and _covers(line, people) and all(_dative_only(p["raw"]) for p in people):
             found.extend(people)
             continue
@@ -190,10 +191,10 @@ def _dative_surnames(line: str) -> list[dict]:
     return people
 
 
-def _continues_list(lines: list[str], i: int) -> bool:
-    """`Поручить тт. Иванову, Петрову,` / `Сидорову …`: a scan's line going on from the last."""
-    prev = next((line for line in reversed(lines[:i]) if line), "")
-    return prev.endswith(",") or bool(re.search(r"[а-яё]$", prev))
+def _continues_list(layout: Layout, i: int) -> bool:
+    """`Поручить тт. Иванову, Петрову,` / `Сидорову …`: a scan's line going on from the body."""
+    prev = next((line for line in reversed(layout.lines[:i]) if line.kind != "blank"), None)
+    return prev is not None and (prev.text.endswith(",") or prev.kind == "body" and bool(re.search(r"[а-яё]$", prev.text)))
 
 
 def _may_be_dative(person: dict) -> bool:
@@ -219,8 +220,6 @@ def _dative_role(words: str) -> bool:
 def _title_names(title: str) -> str:
     """The part of a title that can name its parties: after the type word (or the whole
     title when it has none: `Молотов — Сталину`), before the subject."""
-    from workers.records.doctype import type_word, subject_start
-
     m = type_word(title)
     rest = title[m.end():] if m else title
     return rest[: subject_start(rest)]
@@ -232,10 +231,6 @@ def _covers(line: str, people: list[dict]) -> bool:
     for p in people:
         rest = rest.replace(p["raw"], "", 1)
     return not re.sub(r"[\s,.;:!?\"'“”«»()и]|\([^)]*\)", "", rest)
-
-
-def _heading_addressees(rest: str) -> list[dict]:
-    return _title_parties(rest)[0]
 
 
 def _title_parties(rest: str) -> tuple[list[dict], list[dict]]:

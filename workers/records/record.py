@@ -15,7 +15,7 @@ from workers.records.vocabulary import DOC_TYPE_RE, REFERENCE_KIND_RE
 def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
     text = textmod.clean(raw_text)
     found_dates = dates.find_dates(text)
-    layout = classify(text)
+    layout = classify(text, found_dates)
     head = doctype.heading(layout)
     doc_type, doc_type_raw, title = doctype.document_type(text, layout)
 
@@ -65,16 +65,16 @@ def _cites(text: str, d: dates.DateMatch) -> bool:
 
 
 _NEVER_OWN = {"apparatus", "legend", "item"}
+_BODY_DATE_LINES = 3
 
 
 def _document_date(text: str, found: list[dates.DateMatch], layout: Layout) -> dates.DateMatch | None:
-    """The document's own date: a date line above the body (or beside the signature),
-    then a date in the title, then one in the header, then the first in the body that
-    cites no other document; a decryption or receipt stamp only when nothing else dates
-    it. The editor's apparatus and the legend never date the document."""
+    """The document's own date: a date line above the body, then one below it (beside the
+    signature), then a date in the title, then one in the header, then one in the body's
+    first lines that cites no other document; a decryption or receipt stamp only when
+    nothing else dates it. The editor's apparatus and the legend never date the document."""
     def kind(d: dates.DateMatch) -> str:
-        line = layout.line_at(d.start)
-        return line.kind if line else "body"
+        return layout.line_at(d.start).kind
 
     own = [d for d in found if d.year is not None and kind(d) not in _NEVER_OWN
            and (kind(d) == "date" or not _cites(text, d))]
@@ -84,7 +84,8 @@ def _document_date(text: str, found: list[dates.DateMatch], layout: Layout) -> d
         lambda d: kind(d) == "date",
         lambda d: kind(d) == "heading",
         lambda d: d.start < head_end and kind(d) != "stamp",
-        lambda d: kind(d) != "stamp" and layout.line_at(d.start).n < layout.body_start + 3,
+        # a date in the body's opening lines; one deeper in is an event the document reports
+        lambda d: kind(d) != "stamp" and layout.line_at(d.start).n < layout.body_start + _BODY_DATE_LINES,
         lambda d: kind(d) == "stamp",
     ]
     chosen = next((d for want_day in (True, False) for rank in ranks

@@ -56,10 +56,10 @@ def clean(text: str) -> str:
     # the typewriter's N before a number: tesseract reads a lone `М`, `№`, or (Cyrillic model) `М№`
     text = re.sub(r"(?<![\w.])(?:N[oO°º]?\.?|М?№|М)[ \t]*\n?[ \t\n]*(?=\d)", "№ ", text)
     # `З сентября`, `8.V.ЗЗ г.`: a Cyrillic З read (or typed) for the digit 3 in a date
-    text = re.sub(rf"(?<![\w.])[\dЗ]*З[\dЗ]*(?=\s+{MONTH_WORD})", lambda m: m.group(0).replace("З", "3"), text,
-                  flags=re.IGNORECASE)
-    text = re.sub(r"(\d\.[IVXІТПШУ]{1,4}\.)([\dЗ]*З[\dЗ]*)(?![\w])", lambda m: m.group(1) + m.group(2).replace("З", "3"),
-                  text)
+    text = re.sub(rf"(?<![\w.])(?=[\dЗ]{{0,1}}З)[\dЗ]{{1,2}}(?=\s+{MONTH_WORD})", lambda m: m.group(0).replace("З", "3"),
+                  text, flags=re.IGNORECASE)
+    text = re.sub(r"(\d\.[IVXІТПШУ]{1,4}\.)(?=[\dЗ]{0,3}З)([\dЗ]{2,4})(?![\w])",
+                  lambda m: m.group(1) + m.group(2).replace("З", "3"), text)
     # a printed `№` the Cyrillic model reads as a lone `ж` or `е`: neither is a word before a number
     text = re.sub(r"(?<![\w.,])[жЖеЕ][ \t]?(?=\d)", "№ ", text)
     # `А .ВЫШИНСКИЙ`: tesseract's stray space inside an initial
@@ -73,7 +73,7 @@ def clean(text: str) -> str:
     # `//` marks a page break in transcriptions (keep `://` in addresses)
     text = re.sub(r"(?<!:)//+", " ", text)
     # a word hyphenated across a line break: пред-\nложение
-    text = re.sub(r"([А-Яа-яЁё]{2,})[-¬]\n[ \t]*([а-яё][А-Яа-яЁё]*)", _join_hyphenated, text)
+    text = re.sub(r"(?<![А-Яа-яЁё])([А-Яа-яЁё]{2,})[-¬]\n[ \t]*([а-яё][А-Яа-яЁё]*)", _join_hyphenated, text)
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r"(?m)[ \t]+[|_~]+[ \t]*$", "", text)  # a scan's stray rule or speck after a line
     return _unwrap([line.strip() for line in text.split("\n")])

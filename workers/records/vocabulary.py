@@ -5,25 +5,20 @@ from __future__ import annotations
 
 import re
 
-# Headings, in the nominative, as they open a document. Longer phrases first.
-DOC_TYPES: list[tuple[str, str]] = [
-    (r"шифртелеграмма|шифрованная\s+телеграмма|шифровка|шифрограмма", "ciphered_telegram"),
-    (r"телеграмма|телефонограмма|радиограмма", "telegram"),
-    (r"запись\s+беседы|запись\s+разговора|беседа|из\s+дневника|дневник", "record_of_conversation"),
-    (r"докладная\s+записка|служебная\s+записка|памятная\s+записка|объяснительная\s+записка|меморандум", "memorandum"),
-    (r"записка|нота", "note"),
-    (r"письмо|обращение|послание", "letter"),
-    (r"доклад|донесение|отч[её]т|рапорт|сообщение|информация|сводка", "report"),
-    (r"(?:проект\s+)?постановление|резолюция", "resolution"),
-    (r"решение|указ", "decision"),
-    (r"(?:выписка\s+из\s+протокола|из\s+протокола|протокол)", "protocol"),
-    (r"приказ|распоряжение", "order"),
-    (r"директива|указание|инструкция|циркуляр", "directive"),
-    (r"справка", "certificate"),
-    (r"заявление|речь|выступление|тезисы", "other"),
-]
+# Type words in the nominative, as they open a line that heads a document (`ТЕЛЕГРАММА`,
+# `Выписка из протокола № 106`); longer phrases first. What each one means is decided once,
+# by `heading_type_of` below.
+DOC_TYPE_WORDS = (
+    r"шифртелеграмма|шифрованная\s+телеграмма|шифровка|шифрограмма|телеграмма|телефонограмма|радиограмма"
+    r"|запись\s+(?:беседы|разговора|переговоров)|беседа|из\s+дневника|дневник|протокол\s+допроса|акт"
+    r"|(?:докладная|служебная|памятная|объяснительная)\s+записка|меморандум|записка|нота"
+    r"|письмо|обращение|послание|доклад|донесение|спецсообщение|сообщение|отч[её]т|рапорт|информация"
+    r"|спецсводка|сводка|(?:проект\s+)?постановление|резолюция|решение|указ"
+    r"|выписка\s+из\s+протокола|из\s+протокола|протокол|приказ|распоряжение"
+    r"|директива|указание|инструкция|циркуляр|справка|заявление|речь|выступление|тезисы"
+)
 DOC_TYPE_RE = re.compile(
-    r"^\W*(?:проект\s+|копия\s+|выписка\s+из\s+)?(" + "|".join(p for p, _ in DOC_TYPES) + r")(?![а-яё])",
+    r"^\W*(?:проект\s+|копия\s+|выписка\s+из\s+)?(" + DOC_TYPE_WORDS + r")(?![а-яё])",
     re.IGNORECASE | re.MULTILINE,  # MULTILINE: `match(text, line_start)` anchors at that line
 )
 
@@ -63,13 +58,6 @@ MARKING_RE = re.compile(
     r"|^\W*лично\W*$|^\W*экз(?:\.|емпляр)|^\W*хранить|^\W*снятие\s+копий|^\W*подлежит\s+возврату"
     r"|^\W*рассекречен|^\W*вне\s+очереди|^\W*копия\s+№|^\(?\s*ОП\s*\)?$|(?<![А-Яа-яЁё])ДСП(?![А-Яа-яЁё])",
     re.IGNORECASE)
-
-
-def doc_type_of(word: str) -> str | None:
-    for pattern, kind in DOC_TYPES:
-        if re.fullmatch(pattern, word, re.IGNORECASE):
-            return kind
-    return None
 
 
 # Kinds of documents a text cites ("на телеграмму тов. Рощина № 518"), any case form.
@@ -121,3 +109,11 @@ ADDRESS_RE = re.compile(
 # `ЛЕНИНГРАД, СМОЛЬНЫЙ, тов. ЖДАНОВУ`, `ПАРТОРГУ ЦК ВКП(б) тов. СИДОРЕНКО`: an address
 # block names its addressee after `тов.` wherever the line puts it
 ADDRESS_WORD_RE = re.compile(r"(?:^|[\s,.(])(?:товарищу|товарищам|тов\.|т\.\s?т\.|тт\.|т\.)\s*(?=[А-ЯЁ])")
+
+# How Russian (and Ukrainian, Georgian, Armenian) surnames end in the nominative; a word
+# ending so, in capitals or after a role, is a surname even where it is a common word too
+SURNAME_ENDINGS = r"(?:ов|ев|ёв|ин|ын|ский|цкий|ской|енко|ко|ич|ук|юк|ян|швили|дзе|их|ых)"
+
+# Where a title's subject begins (`… о …`, `«…»`, a sentence's end but not an initial's
+# period): words after it say what the document is about, not what it is or who wrote it
+TITLE_SUBJECT_RE = re.compile(r"(?:^|\s)(?:о|об|обо|по|про)\s|[«\"“]|(?<![А-ЯЁ])\.\s", re.IGNORECASE)
