@@ -185,7 +185,7 @@ def find_references(text: str) -> list[dict]:
         authenticity = re.sub(r"\s+", " ", note.group(1)).strip() if note else None
         ref = {
             "archive": archive,
-            "archive_latin": ARCHIVES[archive][0] if archive in ARCHIVES else latin(archive) if archive else None,
+            "archive_latin": _latin_name(archive),
             "fond": None if case_file else fond.group(1),
             "opis": levels.get("opis"),
             "delo": levels.get("delo"),
@@ -205,15 +205,16 @@ def find_references(text: str) -> list[dict]:
 
 
 def _sheets_only(text: str) -> list[dict]:
-    for m in _SHEETS_ONLY.finditer(text):
-        note = _NOTES.match(text, m.end())
-        return [{
-            "archive": None, "archive_latin": None, "fond": None, "opis": None, "delo": None,
-            "sheets": _clean_sheets(m.group(1)), "extra": {},
-            "authenticity": re.sub(r"\s+", " ", note.group(1)).strip() if note else None,
-            "raw": m.group(0).strip(),
-        }]
-    return []
+    m = _SHEETS_ONLY.search(text)
+    if m is None:
+        return []
+    note = _NOTES.match(text, m.end())
+    return [{
+        "archive": None, "archive_latin": None, "fond": None, "opis": None, "delo": None,
+        "sheets": _clean_sheets(m.group(1)), "extra": {},
+        "authenticity": re.sub(r"\s+", " ", note.group(1)).strip() if note else None,
+        "raw": m.group(0).strip(),
+    }]
 
 
 # an abbreviation in capitals and what qualifies it (`ЦДАГО Украины`, `ЦДНИ Воронежской обл.`,
@@ -241,6 +242,13 @@ def _archive_before(text: str, fond_start: int, floor: int) -> tuple[str | None,
         return name, lo + other.start(1)
     canon = next(c for alias, c in _ALIASES if re.fullmatch(re.escape(alias).replace(r"\ ", r"\s*"), best.group(0), re.I))
     return canon, lo + best.start()
+
+
+def _latin_name(archive: str | None) -> str | None:
+    """The Latin abbreviation of a known archive; one printed otherwise is transliterated."""
+    if archive is None:
+        return None
+    return ARCHIVES[archive][0] if archive in ARCHIVES else latin(archive)
 
 
 def citation(ref: dict | None) -> str | None:

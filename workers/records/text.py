@@ -2,8 +2,11 @@
 
 Everything downstream reads the cleaned text, so each fix lives here once:
 Latin look-alikes inside Cyrillic words (and the reverse), digits for letters,
-the typewriter's Latin N (read by tesseract as `М` or `№`) before a number,
-`//` page-break marks, words hyphenated across a line break, odd spaces.
+the typewriter's Latin N (read by tesseract as `М`, `М№` or `№`) and a printed `№` (read by
+the Cyrillic model as `ж` or `е`) before a number, `З` for 3 in dates, an editor's
+brackets and glued footnote numbers, letter-spaced names, `//` page-break marks, words
+hyphenated across a line break, a scan's stray specks, and lines a scan wrapped at the
+page's width joined again.
 """
 
 from __future__ import annotations
