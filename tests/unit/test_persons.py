@@ -158,3 +158,8 @@ def test_an_abbreviated_title_before_a_surname() -> None:
 def test_dative_surnames_in_an_address_block(line: str, expected: list[str]) -> None:
     text = "Шифртелеграмма\n" + line + "\n\nПрошу срочно направить составы с горючим в адрес округа.\n"
     assert names(addressees(clean(text))) == expected
+
+
+def test_each_name_of_a_list_may_bring_its_own_tov() -> None:
+    text = "Докладная записка\nВ ЦК ВКП(б) — тов. АНДРЕЕВУ, тов. ЖДАНОВУ\nСообщаю, что сев закончен в срок.\n"
+    assert names(addressees(clean(text))) == ["Андреев", "Жданов"]

@@ -101,7 +101,8 @@ def read_names(text: str, case: str | None, addressed: bool = False) -> list[dic
     for item in re.split(r",|\s+и\s+", text):
         if not item.strip(_TRIM):
             continue
-        person = _read_item(item, case, addressed)
+        # `СТАЛИНУ, тов. МОЛОТОВУ`: each name of a list may bring its own `тов.`
+        person = _read_item(ADDRESS_RE.sub("", item.strip(), count=1), case, addressed)
         if person is None:
             break
         people.append(person)
