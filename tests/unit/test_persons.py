@@ -104,6 +104,8 @@ def test_wrapped_sentence_end_is_not_a_signature() -> None:
     ("Члены комиссии: Антонова", ["Антонова"]),                                             # a woman's surname stays hers
     ("Начальник штаба РККА\nкомдив Н. Петров", ["Петров"]),                                # РККА is no name
     ("Предсовнаркома КРАСИН", ["Красин"]),                                                  # a title before capitals
+    ("МАЙОР ГОСУДАРСТВЕННОЙ БЕЗОПАСНОСТИ (ЗОРИН)", ["Зорин"]),                             # a name in brackets
+    ("Председатель СНК СССР В. Молотов (Скрябин)", ["Молотов"]),                            # another name in brackets
 ])
 def test_signature_forms(tail: str, expected: list[str]) -> None:
     """GIVEN a body and a closing in one of the forms signatures take WHEN read THEN the

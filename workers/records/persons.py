@@ -396,7 +396,11 @@ def _signature_only(line: str) -> str:
     `(подпись)`, `/подпись/`, and the date it was signed (`Мао Цзэдун 24.VI.52`); a name
     in brackets after a role (`МАЙОР … (ГОРБАЧ)`) loses its brackets. A place before the
     date (`Ростов, 17/III-1920 г.`) leaves nothing."""
-    line = re.sub(r"^(.*\S)\s+\(((?:[А-ЯЁ]\.\s?){0,2}[А-ЯЁ][А-ЯЁа-яё-]+)\)\s*$", r"\1 \2", line)
+    bracketed = re.match(r"^(.*\S)\s+\(((?:[А-ЯЁ]\.\s?){0,2}[А-ЯЁ][А-ЯЁа-яё-]+)\)\s*$", line)
+    if bracketed:
+        # `В. Молотов (Скрябин)`: after a name, the bracket holds another name of the same man
+        after_name = re.search(rf"{_INITIALS}\s*[А-ЯЁ][а-яё]+$", bracketed.group(1))
+        line = bracketed.group(1) if after_name else f"{bracketed.group(1)} {bracketed.group(2)}"
     dated = find_dates(line)
     if dated and re.search(r",\s*$", line[: dated[-1].start]) and not line[dated[-1].end:].strip(" .,"):
         return ""

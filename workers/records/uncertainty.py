@@ -67,12 +67,10 @@ def _reference_fields(ref: dict, word: list[str]) -> list[str]:
     archive |= set(raw[:head])
     authenticity = set(_runs(ref.get("authenticity") or ""))
     fields: list[str] = []
-    labels: list[str] = []
     label = None  # a label inside the word (`Оп.2`) says whose value follows
     for run in word:
         if run in _LABEL_OF:
             label = _LABEL_OF[run]
-            labels.append(label)
             continue
         if run in _FILLER:
             continue
@@ -86,8 +84,17 @@ def _reference_fields(ref: dict, word: list[str]) -> list[str]:
             elif run in archive:
                 found = ["archive"]
         fields += found
-    # a label alone unsure (`Оп.` smudged): what follows it may belong to another level
-    return fields or labels
+    # A label alone (`Л.`, `д.`) flags nothing: tesseract is often unsure of these short
+    # words (on the dev renders they were most of the warnings) while the number after
+    # them was read right, and a label misread past recognition leaves no value to flag.
+    return fields
+
+
+def _person_touched(person: dict, words: list[list[str]]) -> bool:
+    """An unsure word in the person's text, unless it lies wholly in the role
+    (`Секретарь ЦК КП(б)У`): the name, not the office, is what the record indexes."""
+    raw, role = _runs(person.get("raw") or ""), _runs(person.get("role") or "")
+    return any(_within(w, raw) and not (role and _within(w, role)) for w in words)
 
 
 def uncertain_fields(record: dict, uncertain_words: Iterable[str]) -> list[str]:
@@ -109,7 +116,7 @@ def uncertain_fields(record: dict, uncertain_words: Iterable[str]) -> list[str]:
     if touched(record.get("registration_number")):
         found.append("registration_number")
     for role in ("addressees", "signatories"):
-        if any(touched(p.get("raw")) for p in record.get(role) or []):
+        if any(_person_touched(p, words) for p in record.get(role) or []):
             found.append(role)
     for ref in record.get("archival_references") or []:
         raw = _runs(ref.get("raw") or "")
