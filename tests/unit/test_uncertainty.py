@@ -67,7 +67,13 @@ def test_latin_citation_zero_padding_and_extra_levels() -> None:
     assert uncertain_fields(r, ["0028-0031"]) == ["uncertain_field:archival_reference.sheets"]
     assert uncertain_fields(r, ["288,"]) == ["uncertain_field:archival_reference.papka"]
     assert uncertain_fields(r, ["AVPRF,"]) == ["uncertain_field:archival_reference.archive"]
-    assert uncertain_fields(r, ["op."]) == ["uncertain_field:archival_reference.opis"]
+
+
+def test_a_label_alone_flags_nothing() -> None:
+    """GIVEN tesseract unsure only of a label (`Л.`, `op.`) THEN no field: the numbers were read with confidence."""
+    r = record(archival_references=[ref(fond="17", opis="3", delo="1000", sheets="43",
+                                        raw="РГАСПИ. Ф. 17. Оп. 3. Д. 1000. Л. 43")])
+    assert uncertain_fields(r, ["Л.", "op.", "Д."]) == []
 
 
 def test_date_person_and_type_fields() -> None:
@@ -92,6 +98,14 @@ def test_lookalikes_and_yo_folded() -> None:
                registration_number="№ 27/5с")
     assert uncertain_fields(r, ["CEMEHOB"]) == ["uncertain_field:signatories"]
     assert uncertain_fields(r, ["27/5c"]) == ["uncertain_field:registration_number"]
+
+
+def test_a_word_of_the_role_alone_does_not_flag_the_person() -> None:
+    """GIVEN an unsure word in a signatory's role only THEN the signatory (a name) is not flagged."""
+    r = record(signatories=[{"name": "Орлов", "initials": None, "role": "Секретарь ЦК КП(б)У",
+                             "raw": "Секретарь ЦК КП(б)У ОРЛОВ"}])
+    assert uncertain_fields(r, ["КП(б)У"]) == []
+    assert uncertain_fields(r, ["ОРЛОВ"]) == ["uncertain_field:signatories"]
 
 
 def test_warnings_are_lower_case_and_unique() -> None:
