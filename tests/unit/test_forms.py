@@ -76,3 +76,13 @@ def test_entities_leave_out_archive_names_and_take_the_nominative() -> None:
     assert {"Ежов", "Сталин"} <= set(entities["persons"])
     assert not {"АП", "РФ", "АП РФ"} & set(entities["locations"] + entities["organizations"])
     assert "Особое совещание" in entities["locations"] + entities["organizations"]
+
+
+def test_entities_leave_out_ocr_debris() -> None:
+    """GIVEN a scan's debris natasha may tag as a name WHEN tagged THEN no such person, while
+    a real surname in the same text stays."""
+    text = ("Сообщаю, что тов. Петров прибыл в Минск.\nАурве ывп Кцуке.\n"
+            "Прошу оказать ему содействие.\nЗам. наркома Смирнов\n")
+    persons = parse_record(text)["entities"]["persons"]
+    assert "Аурве" not in persons and "Кцуке" not in persons
+    assert "Петров" in persons

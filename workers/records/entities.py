@@ -41,10 +41,11 @@ def _plausible_person(words: list[str], span_text: str, text: str) -> bool:
     """A surname natasha found, not OCR debris (`Аурве`): a word the dictionary knows as a
     name, one with a surname's ending, one with initials, or one the text repeats."""
     last = words[-1]
-    if len(words) > 1 or re.search(r"[А-ЯЁ]\.", span_text) or any(
+    # (the dictionary's guesses for a word it does not know prove nothing)
+    if len(words) > 1 or re.search(r"[А-ЯЁ]\.", span_text) or morph.known(last) and any(
             {"Surn", "Name", "Patr"} & p.tag.grammemes for p in morph.parses(last)):
         return True
-    if re.search(SURNAME_ENDINGS + r"[а-я]{0,3}$", last.lower()):  # in any case: Булганину
+    if re.search(SURNAME_ENDINGS + "$", morph.nominative(last).lower()):  # Булганину → Булганин
         return True
     return len(re.findall(re.escape(last[:5]), text, re.IGNORECASE)) >= 2
 
@@ -66,18 +67,23 @@ def find_entities(text: str, layout: Layout | None = None) -> dict[str, list[str
         if line is not None and line.kind in ("legend", "apparatus"):
             continue  # archive names and editions (`АП РФ`, `Сочинения`) are not entities of the document
         if span.type == "PER":
+            # the tagger's reading of the case (`Мехлиса`: genitive) turns an unknown surname back
+            # (a nominative reading proves nothing: the tagger gives it to capitals it cannot read)
+            case = _CASES.get(span.tokens[-1].feats.get("Case")) if span.tokens and span.tokens[-1].feats else None
             # `Н.И. Ежова И.В. Сталину`: initials begin the next person
             for part in re.split(r"(?<=[А-ЯЁа-яё]{2})\s+(?=(?:[А-ЯЁ]\.\s?){1,2}[А-ЯЁ])", span.text):
-                _add(out["persons"], _person(part, text))
+                _add(out["persons"], _person(part, text, case))
             continue
-        else:
-            # `Совета Министров` → `Совет Министров`: the head words turn nominative, the
-            # genitive that qualifies them stays (natasha's own normal form declines them all)
-            value = morph.nominative_phrase(_soften_capitals(text[span.start:span.stop])).strip(" .,")
-            if value in ABBREVIATIONS or re.search(r"\d|№", value) or MARKING_RE.search(value):
-                continue
+        # `Совета Министров` → `Совет Министров`: the head words turn nominative, the
+        # genitive that qualifies them stays (natasha's own normal form declines them all)
+        value = morph.nominative_phrase(_soften_capitals(text[span.start:span.stop])).strip(" .,")
+        if value in ABBREVIATIONS or re.search(r"\d|№", value) or MARKING_RE.search(value):
+            continue
         _add(out[kinds[span.type]], value)
     return out
+
+
+_CASES = {"Gen": "gent", "Dat": "datv", "Acc": "accs", "Ins": "ablt", "Loc": "loct"}
 
 
 def _add(bucket: list[str], value: str | None) -> None:
@@ -85,10 +91,10 @@ def _add(bucket: list[str], value: str | None) -> None:
         bucket.append(value)
 
 
-def _person(span_text: str, text: str) -> str | None:
+def _person(span_text: str, text: str, case: str | None = None) -> str | None:
     """Initials dropped, the surname (last word) in the nominative; None for what is not a name."""
     words = [w for w in re.findall(r"[А-ЯЁа-яё][А-ЯЁа-яё-]+", span_text) if w.lower() not in _TITLES]
     # natasha takes some common words in title case for names: keep names only
     if not words or not all(morph.is_name_like(w) for w in words) or not _plausible_person(words, span_text, text):
         return None
-    return " ".join([*(morph.title(w) for w in words[:-1]), morph.nominative(words[-1])])
+    return " ".join([*(morph.title(w) for w in words[:-1]), morph.nominative(words[-1], case)])
