@@ -1,8 +1,9 @@
-"""The tesseract binary: probe its version and languages, run it on one page image.
+"""Tesseract: probe the installed program's version and languages, read one page image
+with the engine kept loaded (workers/ocr/engine.py).
 
-One run per page gives both the text and the word confidences (TSV output); the text
-is rebuilt from the TSV in tesseract's own reading order, and the words tesseract was
-unsure of come from the same run: no second pass, no second reading to disagree with.
+One reading per page gives both the text and the word confidences (TSV); the text is
+rebuilt from the TSV in tesseract's own reading order, and the words tesseract was unsure
+of come from the same reading: no second pass, no second reading to disagree with.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytesseract
 
-from workers.errors import ConfigError, FailureCode, OcrError
+from workers.errors import ConfigError, FailureCode
+from workers.ocr.engine import TSV_COLUMNS, engine
 
 # Tesseract's OpenMP threads fight each other on few cores: one page took 6.9 s with
 # them and 1.3 s without on this 2-core machine. Scale with processes instead.
@@ -55,18 +57,21 @@ def check_languages(spec: str) -> None:
 def recognise(image: Path, *, languages: str, dpi: int, timeout: int, uncertain_below: float = 0.0) -> Recognised:
     version()
     check_languages(languages)
-    try:
-        data = pytesseract.image_to_data(
-            str(image), lang=languages, config=f"--dpi {dpi}", timeout=timeout,
-            output_type=pytesseract.Output.DICT,
-        )
-    except RuntimeError as exc:  # pytesseract signals its timeout this way
-        if "timeout" in str(exc).lower():
-            raise OcrError(FailureCode.OCR_TIMEOUT, f"tesseract took longer than {timeout} s on a page") from exc
-        raise OcrError(FailureCode.OCR_FAILED, f"tesseract failed: {exc}") from exc
-    except pytesseract.TesseractError as exc:
-        raise OcrError(FailureCode.OCR_FAILED, f"tesseract failed: {exc.message.strip()[:300]}") from exc
-    return _from_tsv(data, uncertain_below)
+    tsv = engine(languages).tsv(image, dpi, timeout)
+    return _from_tsv(_columns(tsv), uncertain_below)
+
+
+def _columns(tsv: str) -> dict[str, list]:
+    """The engine's TSV rows as columns, the shape pytesseract's image_to_data gives."""
+    data: dict[str, list] = {name: [] for name in TSV_COLUMNS}
+    for row in tsv.splitlines():
+        cells = row.split("\t")
+        if len(cells) < len(TSV_COLUMNS) - 1 or not cells[0].isdigit():
+            continue
+        cells += [""] * (len(TSV_COLUMNS) - len(cells))  # a last row with no text has no last cell
+        for name, cell in zip(TSV_COLUMNS, cells):
+            data[name].append(cell)
+    return data
 
 
 def _from_tsv(data: dict[str, list], uncertain_below: float = 0.0) -> Recognised:
