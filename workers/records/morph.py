@@ -9,7 +9,7 @@ import pymorphy3
 
 from workers.records.vocabulary import SURNAME_ENDINGS
 
-_NAME_TAGS = {"Surn", "Name", "Patr"}
+NAME_TAGS = {"Surn", "Name", "Patr"}
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +45,7 @@ def is_name_like(word: str) -> bool:
     (foreign names: Цзэдун, Эньлай). Common words, places and organisations are not."""
     if not word[:1].isupper() or len(word) < 2:
         return False
-    if any(_NAME_TAGS & p.tag.grammemes for p in parses(word)) or adjectival(word):
+    if any(NAME_TAGS & p.tag.grammemes for p in parses(word)) or adjectival(word):
         return True
     return not known(word)
 
@@ -63,7 +63,7 @@ def is_surname(word: str) -> bool:
 
 def has_case(word: str, case: str) -> bool:
     """Whether the word can be a name in this case."""
-    return any(case in p.tag.grammemes and _NAME_TAGS & p.tag.grammemes for p in parses(word))
+    return any(case in p.tag.grammemes and NAME_TAGS & p.tag.grammemes for p in parses(word))
 
 
 def title(word: str) -> str:
@@ -83,7 +83,7 @@ def nominative(word: str, case: str | None = None) -> str:
     `case` is the case the context implies ('datv' after 'Товарищам', 'gent' after
     'телеграмма тов.'); None means take the word as it most likely stands.
     """
-    candidates = [p for p in parses(word) if _NAME_TAGS & p.tag.grammemes] or adjectival(word)
+    candidates = [p for p in parses(word) if NAME_TAGS & p.tag.grammemes] or adjectival(word)
     if not known(word) and not adjectival(word):
         # pymorphy only guesses at words it does not know (Мехлису → 'мехлиса'?):
         # strip the ending the context implies, or keep the word as written

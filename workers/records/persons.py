@@ -21,7 +21,6 @@ from workers.records.layout import Layout, classify, is_prose, title_text
 from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, ROLE_RE, SURNAME_ENDINGS
 
 _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
-_NAME_TAGS = {"Surn", "Name", "Patr"}
 _WORD = r"[А-ЯЁ][а-яёА-ЯЁ]+(?:-[А-ЯЁ][а-яёА-ЯЁ]+)?"
 _ITEM = re.compile(rf"(?P<pre>{_INITIALS})?\s*(?P<words>{_WORD}(?:\s+{_WORD}){{0,2}})(?:\s*(?P<post>{_INITIALS}))?")
 _VOWELS = re.compile(r"[аеёиоуыэюяАЕЁИОУЫЭЮЯ]")
@@ -370,7 +369,7 @@ def _caps_name(word: str) -> bool:
     word in a case no signature takes (`… ПО ОМСКОЙ ОБЛАСТИ`)."""
     if _abbreviation(word) or not morph.known(word):
         return not _abbreviation(word)
-    return any(_NAME_TAGS & p.tag.grammemes for p in morph.parses(word)) or _closing_name(word.title())
+    return any(morph.NAME_TAGS & p.tag.grammemes for p in morph.parses(word)) or _closing_name(word.title())
 
 
 def _closing_name(word: str) -> bool:
