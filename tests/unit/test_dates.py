@@ -56,6 +56,7 @@ def test_heading_date_wins_over_body_dates() -> None:
     ("12/1Х-34", "1934-09-12"),      # the Cyrillic model's 1 for I beside an X
     ("5.У11.39", "1939-07-05"),
     ("12.11.38", "1938-11-12"),      # without an X or V, 11 is a numeric month
+    ("16.71.49", "1949-06-16"),      # VI read as 7 and 1: no month is numbered past 12
 ])
 def test_roman_months_as_ocr_reads_them(raw: str, iso: str) -> None:
     [found] = find_dates(raw)

@@ -93,7 +93,11 @@ def find_dates(text: str) -> list[DateMatch]:
         roman = m.group(2).translate(_ROMAN_LOOKALIKES).replace("1", "I")
         add(m, _year(m.group(3)), _ROMAN.get(roman), int(m.group(1)))
     for m in _NUMERIC.finditer(text):
-        add(m, _year(m.group(3)), int(m.group(2)), int(m.group(1)))
+        month = int(m.group(2))
+        if month > 12 and set(m.group(2)) <= {"1", "7"}:
+            # `16.71.49`: a Roman VI read as 7 and 1; no month is numbered past 12
+            month = _ROMAN.get(m.group(2).replace("7", "V").replace("1", "I"), month)
+        add(m, _year(m.group(3)), month, int(m.group(1)))
     for m in _MONTH_YEAR.finditer(text):
         add(m, int(m.group(2)), _month_number(m.group(1)), None)
     return sorted(found, key=lambda d: d.start)
