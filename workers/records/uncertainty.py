@@ -38,7 +38,7 @@ _FILLER = {"г", "гг", "год", "года", "от", "n", "м", "no", "об", 
 def _runs(text: str) -> list[str]:
     runs = []
     for run in _RUN.findall(text.translate(_LOOKALIKES).casefold().replace("ё", "е")):
-        runs.append(run.lstrip("0") or "0" if run.isdigit() else run)
+        runs.append((run.lstrip("0") or "0") if run.isdigit() else run)  # 0046 and 46 are one number
     return runs
 
 
