@@ -6,7 +6,7 @@ import re
 from difflib import SequenceMatcher
 
 from workers.records.doctype import subject_start, type_word
-from workers.records.layout import Layout, classify, title_text
+from workers.records.layout import Layout, Line, classify, title_text
 from workers.records.vocabulary import DOC_TYPE_RE, HEADING_TYPE_RE, REFERENCE_KIND_RE, heading_type_of
 
 # (pattern, normalised marking); the compound forms come first and are blanked out
@@ -82,23 +82,9 @@ def registration_number(text: str, layout: Layout | None = None, doc_type: str |
     head = [line for line in layout.head() if line.kind in ("number", "date", "marking", "header", "heading")]
     closing = [line for line in layout.closing() if line.kind in ("number", "date", "closing")]
     for line in head + closing:
-        t = line.text
-        if t.startswith("("):
-            continue  # `(Протокол № 12, п. 4)`: the editor's note of where a decision stands
-        if _names_other_document(t, doc_type):
-            continue  # `Протокол № 1, п. 15` above a decision: where the decision stands
-        if line.kind == "heading":
-            t = _own_type_phrase(title_text(t))
+        t = _number_zone(line, doc_type)
         for m in _REG.finditer(t):
-            before = t[: m.start()]
-            if line.kind == "date" and before.strip() and not re.search(r"(?:г\.|года|\d)[\s.,]*$", before):
-                continue  # `Оргбюро № 48, п. 12 от 19 июля`: a body's or a protocol's number beside a date
-            if line.kind != "heading" and REFERENCE_KIND_RE.search(before) and not _is_heading(before):
-                continue  # `см. телеграмму тов. Рощина № 518` cites another document
-            # `тов. Рощина № 518`: a person's number; but not the type word of `Справка № 5`
-            cited = re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before) and not _is_heading(before) \
-                and line.kind != "heading"
-            if cited or _ARCHIVAL_LEVEL.search(before) or _COPY.search(before):
+            if _not_its_own(line.kind, t[: m.start()]):
                 continue
             # `№ 1218/6`: the Cyrillic model's 6 for the letter б after a long number
             number = re.sub(r"(?<=\d{3}/)6$", "б", re.sub(r"\s+", "", m.group("number")))
@@ -107,6 +93,26 @@ def registration_number(text: str, layout: Layout | None = None, doc_type: str |
             prefix = m.group("prefix")
             return f"{prefix} № {number}" if prefix else f"№ {number}"
     return None
+
+
+def _number_zone(line: Line, doc_type: str | None) -> str:
+    """The part of a line where the document's own number may stand ('' for none)."""
+    if line.text.startswith("("):
+        return ""  # `(Протокол № 12, п. 4)`: the editor's note of where a decision stands
+    if _names_other_document(line.text, doc_type):
+        return ""  # `Протокол № 1, п. 15` above a decision: where the decision stands
+    return _own_type_phrase(title_text(line.text)) if line.kind == "heading" else line.text
+
+
+def _not_its_own(kind: str, before: str) -> bool:
+    """What stands before a `№` that makes the number another's."""
+    if kind == "date" and before.strip() and not re.search(r"(?:г\.|года|\d)[\s.,]*$", before):
+        return True  # `Оргбюро № 48, п. 12 от 19 июля`: a body's or a protocol's number beside a date
+    if kind != "heading" and not _is_heading(before) and (
+            REFERENCE_KIND_RE.search(before)  # `см. телеграмму тов. Рощина № 518` cites another document
+            or re.search(r"(?:тов\.|[А-ЯЁ][а-яё]+(?:а|у|ым))\s*$", before)):  # `тов. Рощина № 518`
+        return True
+    return bool(_ARCHIVAL_LEVEL.search(before) or _COPY.search(before))
 
 
 _QUALIFIER = re.compile(r"\s(?:с|со|на|для)\s", re.IGNORECASE)
