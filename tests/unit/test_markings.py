@@ -48,3 +48,11 @@ def test_registration_number(text: str, expected: str | None) -> None:
 def test_a_politburo_protocol_and_item_is_no_registration_number() -> None:
     text = "Постановление Политбюро ЦК ВКП(б) о хлебозаготовках\n№ П12/45\n3 мая 1933 г.\nОбязать наркомзем усилить заготовки.\n"
     assert registration_number(clean(text)) is None
+
+
+def test_a_protocol_s_own_number_is_no_registration_number() -> None:
+    """`ПРОТОКОЛ № 14 заседания …`: the number orders the sittings; archivists index it with
+    the protocol (as `Из протокола № 106`), not as the document's registration number."""
+    text = "ПРОТОКОЛ № 14\nзаседания Политбюро ЦК РКП(б)\nот 28 апреля 1921 г.\nСлушали: о топливе.\n"
+    assert registration_number(clean(text), doc_type="protocol") is None
+    assert registration_number(clean("Приказ № 14\nО топливе.\n"), doc_type="order") == "№ 14"

@@ -82,11 +82,15 @@ def test_signatory_role_above_and_on_the_same_line() -> None:
     "Москва",                   # a place
     "ЦК КПСС",                  # an organisation
     "ШТЫКОВУ, ПАНЮШКИНУ",       # dative: addressees
-    "Сталина.",                 # a genitive finishing a sentence
     "Источник:",
 ])
 def test_not_signatories(tail: str) -> None:
     assert signatories(clean(BODY + "\n" + tail + "\n")) == []
+
+
+def test_a_woman_signs_below_the_body() -> None:
+    """`Сомова` alone under a finished sentence: a woman's surname, not a man's in the genitive."""
+    assert names(signatories(clean(BODY + "\nСомова\n15 января 1934 г.\n"))) == ["Сомова"]
 
 
 def test_wrapped_sentence_end_is_not_a_signature() -> None:

@@ -101,7 +101,11 @@ def _number_zone(line: Line, doc_type: str | None) -> str:
         return ""  # `(Протокол № 12, п. 4)`: the editor's note of where a decision stands
     if _names_other_document(line.text, doc_type):
         return ""  # `Протокол № 1, п. 15` above a decision: where the decision stands
-    return _own_type_phrase(title_text(line.text)) if line.kind == "heading" else line.text
+    if line.kind == "heading":
+        # `ПРОТОКОЛ № 14 заседания …`: a protocol's number orders the body's sittings;
+        # archivists index it with the protocol, not as a registration number
+        return "" if doc_type == "protocol" else _own_type_phrase(title_text(line.text))
+    return line.text
 
 
 def _not_its_own(kind: str, before: str) -> bool:
@@ -116,6 +120,8 @@ def _not_its_own(kind: str, before: str) -> bool:
 
 
 _QUALIFIER = re.compile(r"\s(?:с|со|на|для)\s", re.IGNORECASE)
+# `… Из протокола № 137`: a title naming the document it was taken from (not `путей сообщения`)
+_EXTRACT = re.compile(r"\s(?:выписка\s+)?из\s+" + HEADING_TYPE_RE.pattern, re.IGNORECASE)
 _PROTOCOL_ITEM = re.compile(r"П\d+/\d+[а-яё]?")
 
 
@@ -135,7 +141,7 @@ def _own_type_phrase(title: str) -> str:
     rest = title[m.end():]
     # the number comes before the subject, before what the order does (`… № 234 с объявлением`)
     # and before a second document the title names (`… Из протокола № 137`)
-    stops = [subject_start(rest)] + [x.start() for x in (_QUALIFIER.search(rest), HEADING_TYPE_RE.search(rest)) if x]
+    stops = [subject_start(rest)] + [x.start() for x in (_QUALIFIER.search(rest), _EXTRACT.search(rest)) if x]
     stop = min(stops)
     return title[: m.end() + stop]
 

@@ -18,7 +18,7 @@ from workers.records import morph
 from workers.records.dates import find_dates
 from workers.records.doctype import subject_start, type_word
 from workers.records.layout import Layout, classify, is_prose, title_text
-from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, ROLE_RE, SURNAME_ENDINGS
+from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, ATTENDANCE_RE, ROLE_RE, SURNAME_ENDINGS
 
 _INITIALS = r"(?:[А-ЯЁ]\.\s?){1,2}"
 _WORD = r"[А-ЯЁ][а-яёА-ЯЁ]+(?:-[А-ЯЁ][а-яёА-ЯЁ]+)?"
@@ -127,8 +127,8 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
     lines = _lines(text)
     for i, line in enumerate(lines):
         kind = layout.lines[i].kind
-        if not line or kind in ("legend", "apparatus", "stamp", "item"):
-            continue
+        if not line or kind in ("legend", "apparatus", "stamp", "item") or ATTENDANCE_RE.match(line):
+            continue  # `Присутствовали: т.т. …`: who sat, not whom the document goes to
         if kind == "heading" and i < layout.body_start:
             found.extend(_title_parties(_title_names(title_text(line)))[0])
             continue
@@ -313,7 +313,8 @@ def signatories(text: str, layout: Layout | None = None) -> list[dict]:
             signed = _SIGNED.search(line) is not None
             role, name = _role_then_name(bare, any_role=i >= layout.body_end or signed, signed=signed)
             person = (_read_item(name, "nomn", addressed=True) or _placed_name(name)) if name else None
-        if person is None or _dative_only(person["raw"]) or (_genitive_reading(person["raw"]) and not role):
+        below = i >= layout.body_end  # below the body a wrapped sentence's end is already ruled out
+        if person is None or _dative_only(person["raw"]) or (_genitive_reading(person["raw"]) and not role and not below):
             continue
         if len(person["name"].split()) == 1 and not person["initials"] and not bare.isupper():
             # a lone title-case word is a signature only if it is a surname or unknown
@@ -403,6 +404,8 @@ def _signature_only(line: str) -> str:
     dated = find_dates(line)
     if dated and re.search(r",\s*$", line[: dated[-1].start]) and not line[dated[-1].end:].strip(" .,"):
         return ""
+    if dated and not line[: dated[0].start].strip():
+        return ""  # `2.XI.30. Сорренто.`: the date and where it was written
     # `Жму руку. И. Сталин.`: a short closing sentence, then the name
     sentence_end = list(re.finditer(r"[а-яё]{2}[.!]\s+", line))
     if sentence_end:

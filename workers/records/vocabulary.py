@@ -110,10 +110,14 @@ ADDRESS_RE = re.compile(
 # block names its addressee after `тов.` wherever the line puts it
 ADDRESS_WORD_RE = re.compile(r"(?:^|[\s,.(])(?:товарищу|товарищам|тов\.|т\.\s?т\.|тт\.|т\.)\s*(?=[А-ЯЁ])")
 
-# How Russian (and Ukrainian, Georgian, Armenian) surnames end in the nominative; a word
-# ending so, in capitals or after a role, is a surname even where it is a common word too
-SURNAME_ENDINGS = r"(?:ов|ев|ёв|ин|ын|ский|цкий|ской|енко|ко|ич|ук|юк|ян|швили|дзе|их|ых)"
+# How Russian (and Ukrainian, Georgian, Armenian) surnames end in the nominative, a man's
+# or a woman's; a word ending so, in capitals or after a role, is a surname even where it
+# is a common word too
+SURNAME_ENDINGS = r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|цкий|ской|ская|цкая|енко|ко|ич|ук|юк|ян|швили|дзе|их|ых)"
 
 # Where a title's subject begins (`… о …`, `«…»`, a sentence's end but not an initial's
 # period): words after it say what the document is about, not what it is or who wrote it
 TITLE_SUBJECT_RE = re.compile(r"(?:^|\s)(?:о|об|обо|по|про)\s|[«\"“]|(?<![А-ЯЁ])\.\s", re.IGNORECASE)
+
+# A protocol's list of who sat or spoke: names that are neither addressees nor signatories
+ATTENDANCE_RE = re.compile(r"^\W*(?:присутствовали|присутствуют|приглашены|докладчик|слушали)\b", re.IGNORECASE)
