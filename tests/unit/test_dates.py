@@ -57,6 +57,8 @@ def test_heading_date_wins_over_body_dates() -> None:
     ("5.У11.39", "1939-07-05"),
     ("12.11.38", "1938-11-12"),      # without an X or V, 11 is a numeric month
     ("16.71.49", "1949-06-16"),      # VI read as 7 and 1: no month is numbered past 12
+    ("24.1х.1918", "1918-09-24"),    # a lowercase х for X
+    ("23.І11.1944", "1944-03-23"),   # 1s beside a Cyrillic І
 ])
 def test_roman_months_as_ocr_reads_them(raw: str, iso: str) -> None:
     [found] = find_dates(raw)

@@ -27,7 +27,7 @@ _TEXTUAL = re.compile(
 )
 _NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})\s?[./]\s?(\d{{1,2}})\s?[./]\s?(\d{{4}}|\d{{2}})(?![\d])(?:\.(?=\s|$))?{_YEAR_TAIL}")
 _ROMAN_DATE = re.compile(
-    rf"(?<![\d.])(\d{{1,2}})\s?[.\-/]\s?([IVXІХТПШУҮ1]{{1,4}})\s?[.\-/]\s?(\d{{4}}|\d{{2}})(?!\d){_YEAR_TAIL}"
+    rf"(?<![\d.])(\d{{1,2}})\s?[.\-/]\s?([IVXІХхТПШУҮ1]{{1,4}})\s?[.\-/]\s?(\d{{4}}|\d{{2}})(?!\d){_YEAR_TAIL}"
 )
 _MONTH_YEAR = re.compile(rf"(?<![\d\w])({MONTH_WORD})\s+(\d{{4}}){_YEAR_TAIL}", re.IGNORECASE)
 
@@ -88,9 +88,9 @@ def find_dates(text: str) -> list[DateMatch]:
     for m in _TEXTUAL.finditer(text):
         add(m, _year(m.group(3)) if m.group(3) else None, _month_number(m.group(2)), int(m.group(1)))
     for m in _ROMAN_DATE.finditer(text):
-        if "1" in m.group(2) and not re.search(r"[XVХУҮ]", m.group(2)):
-            continue  # `1` stands for I only beside an X or a V (`1Х`, `У11`): `12.11.38` is numeric
-        roman = m.group(2).translate(_ROMAN_LOOKALIKES).replace("1", "I")
+        if m.group(2).isdigit():
+            continue  # `12.11.38` is numeric; `1` stands for I only beside a letter (`1Х`, `У11`, `І11`)
+        roman = m.group(2).upper().translate(_ROMAN_LOOKALIKES).replace("1", "I")
         add(m, _year(m.group(3)), _ROMAN.get(roman), int(m.group(1)))
     for m in _NUMERIC.finditer(text):
         month = int(m.group(2))
