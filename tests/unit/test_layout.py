@@ -40,3 +40,14 @@ def test_wrapped_scan_lines_read_as_one() -> None:
     lines = [line for line in clean(text).split("\n") if line]
     assert lines[0].endswith("ведомств Союза ССР")
     assert lines[-2:] == ["Секретарь ЦК ВКП(б)", "А. Жданов"]
+
+
+def test_a_title_cut_after_a_preposition_goes_on_past_a_blank_line() -> None:
+    """GIVEN a scan that put a blank line inside a title cut after `в` WHEN cleaned THEN one title."""
+    text = ("Спецсообщение ОГПУ о массовых выступлениях крестьян в\n\nНижне-Волжском крае. 2 марта 1930 г.\n\n"
+            "0 482/с\n\nСовершенно секретно\n\nСообщаем, что в ряде районов края отмечены выступления.\n"
+            "Выступления ликвидированы силами местных органов без применения оружия.\n"
+            "Зам. председателя ОГПУ\nЯгода\n")
+    lines = [line for line in clean(text).split("\n") if line]
+    assert lines[0] == "Спецсообщение ОГПУ о массовых выступлениях крестьян в Нижне-Волжском крае. 2 марта 1930 г."
+    assert lines[1] == "№ 482/с"  # and a printed № read as a zero on a line of its own

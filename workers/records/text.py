@@ -63,6 +63,8 @@ def clean(text: str) -> str:
                   text, flags=re.IGNORECASE)
     text = re.sub(r"(\d\.[IVXІТПШУ]{1,4}\.)(?=[\dЗ]{0,3}З)([\dЗ]{2,4})(?![\w])",
                   lambda m: m.group(1) + m.group(2).replace("З", "3"), text)
+    # `0 4427/о` alone on a line: a printed `№` read as a zero
+    text = re.sub(r"(?m)^[ \t]*[0О][ \t]+(?=\d+(?:/[\wА-Яа-я]+)?[ \t]*$)", "№ ", text)
     # a printed `№` the Cyrillic model reads as a lone `ж` or `е`: neither is a word before a number
     text = re.sub(r"(?<![\w.,])[жЖеЕ][ \t]?(?=\d)", "№ ", text)
     # `А .ВЫШИНСКИЙ`: tesseract's stray space inside an initial
@@ -97,6 +99,14 @@ _INITIAL_END = re.compile(r"\s[А-ЯЁ]\.$")
 _MONTH_START = re.compile(MONTH_WORD, re.IGNORECASE)
 
 
+def _continues(prev: str, line: str, measure: int) -> bool:
+    """Whether `line` carries on the sentence or title `prev` broke off."""
+    return (line[:1].islower() and len(prev) >= _FULL * measure and not re.search(r"[.!?:;»\"”]$", prev)
+            or bool(_CANNOT_END.search(prev))
+            or bool(_INITIAL_END.search(prev)) and bool(re.match(r"[А-ЯЁ][а-яё]", line))
+            or bool(re.search(r"\s\d{1,2}$", prev)) and bool(_MONTH_START.match(line)))
+
+
 def _unwrap(lines: list[str]) -> str:
     lengths = sorted(len(line) for line in lines if line)
     if len(lengths) < _MEASURE_LINES:
@@ -107,9 +117,9 @@ def _unwrap(lines: list[str]) -> str:
     out: list[str] = []
     for line in lines:
         prev = out[-1] if out else ""
-        if line and prev and (line[:1].islower() and len(prev) >= _FULL * measure and not re.search(r"[.!?:;»\"”]$", prev)
-                              or _CANNOT_END.search(prev) or _INITIAL_END.search(prev) and re.match(r"[А-ЯЁ][а-яё]", line)
-                              or re.search(r"\s\d{1,2}$", prev) and _MONTH_START.match(line)):
+        if not line and _CANNOT_END.search(prev):
+            continue  # a blank line the scan put inside a title cut after `в`: the title goes on
+        if line and prev and _continues(prev, line, measure):
             out[-1] = prev + " " + line
         else:
             out.append(line)
