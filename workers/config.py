@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     documents_database_url: str | None = None
     documents_stream: str = "delo:documents"
     intake_token: str = "dev-token"
+    max_event_bytes: int = 1024 * 1024  # an event names a few objects; MinIO's are ~1 KB
+    # Buckets whose uploads start jobs, comma-separated (the scans bucket when empty);
+    # events for any other bucket are answered and ignored
+    intake_buckets: str = ""
+
+    @property
+    def accepted_buckets(self) -> set[str]:
+        return {b.strip() for b in self.intake_buckets.split(",") if b.strip()} or {self.scans_bucket}
     # Above the longest task (a page at the OCR timeout, plus margin): a task that
     # outlives it is handed to a second worker and runs twice.
     visibility_timeout_seconds: int = 600

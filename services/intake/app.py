@@ -126,17 +126,23 @@ def bearer(authorization: Annotated[str | None, Header()] = None) -> None:
 async def accept(body: dict) -> JSONResponse:
     """Ledger rows for the objects an event announces; runs on the event loop, so a
     burst of events costs no thread hand-offs."""
-    started, known = [], 0
+    started, known, ignored = [], 0, 0
     try:
         async with apool.connection() as conn:
             for obj in created_objects(body):
+                if obj.bucket not in settings.accepted_buckets:
+                    ignored += 1  # only the scans bucket starts jobs, whatever else notifies us
+                    continue
                 if drops.is_manifest(obj.key):
                     await run_in_threadpool(_store_manifest, obj)
                     continue
                 # the ledger row first, then the task: a job may wait, but is never lost
-                cur = await conn.execute(*ledger.create_statement(
-                    obj.bucket, obj.key, etag=obj.etag, version_id=obj.version_id, size=obj.size, queued=True))
-                row = await cur.fetchone()
+                statement = ledger.create_statement(
+                    obj.bucket, obj.key, etag=obj.etag, version_id=obj.version_id, size=obj.size, queued=True)
+                # racing the same version's insert, the statement sees neither row: once more
+                # sees the other's, committed by then (see ledger.create)
+                row = await (await conn.execute(*statement)).fetchone() \
+                    or await (await conn.execute(*statement)).fetchone()
                 if not row["created"]:
                     known += 1
                     continue
@@ -144,7 +150,10 @@ async def accept(body: dict) -> JSONResponse:
                 started.append(row["id"])
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
         raise UnavailableError(f"ledger unreachable: {exc}") from exc
-    return JSONResponse({"jobs": started, "already_known": known})
+    answer = {"jobs": started, "already_known": known}
+    if ignored:
+        answer["other_buckets"] = ignored
+    return JSONResponse(answer)
 
 
 def _store_manifest(obj) -> None:
@@ -159,11 +168,27 @@ def _store_manifest(obj) -> None:
         drops.store(conn, ledger.drop_of(obj.key), manifest)
 
 
+async def read_json(request: Request) -> object:
+    """The body as JSON, None when it is not JSON; 413 past the size an event can have
+    (it is refused before it is read whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.max_event_bytes:
+        raise HTTPException(413, f"an event body is at most {settings.max_event_bytes} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > settings.max_event_bytes:
+            raise HTTPException(413, f"an event body is at most {settings.max_event_bytes} bytes")
+    try:
+        return json.loads(body or b"{}")
+    except ValueError:
+        return None
+
+
 @api.post("/minio/events", dependencies=[Depends(bearer)])
 async def minio_events(request: Request) -> JSONResponse:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
+    body = await read_json(request)
+    if body is None:
         return JSONResponse({"ignored": "body is not JSON"})
     return await accept(body)
 
@@ -173,7 +198,8 @@ async def sns_events(request: Request, token: Annotated[str, Query()] = ""):
     """SNS sends no Authorization header; the token rides in the subscription URL."""
     if not hmac.compare_digest(token.encode(), settings.intake_token.encode()):
         raise HTTPException(401, "a valid token is required in the subscription URL")
-    envelope = json.loads(await request.body() or b"{}")
+    envelope = await read_json(request)
+    envelope = envelope if isinstance(envelope, dict) else {}
     kind = envelope.get("Type") or request.headers.get("x-amz-sns-message-type")
     if kind == "SubscriptionConfirmation":
         async with httpx.AsyncClient(timeout=10) as client:
@@ -183,7 +209,7 @@ async def sns_events(request: Request, token: Annotated[str, Query()] = ""):
         return {"ignored": kind}
     try:
         message = json.loads(envelope.get("Message") or "{}")
-    except ValueError:
+    except (TypeError, ValueError):
         return {"ignored": "message is not an S3 event"}
     return await accept(message)
 
@@ -205,8 +231,11 @@ def document(doc_id: str) -> dict:
 
 @api.get("/healthz")
 def healthz() -> dict:
-    with pool.connection() as conn:
-        conn.execute("SELECT 1")
+    try:
+        with pool.connection(timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+        raise UnavailableError(f"ledger unreachable: {exc}") from exc
     return {"ok": True}
 
 

@@ -112,6 +112,7 @@ def stack_env(s3_endpoint, s3_proxy, documents_proxy, database_url, redis_url, t
         **os.environ,
         "DELO_S3_ENDPOINT": f"127.0.0.1:{s3_proxy.port}", "DELO_S3_ACCESS_KEY": "test", "DELO_S3_SECRET_KEY": "test-secret",
         "DELO_DATABASE_URL": database_url, "DELO_REDIS_URL": redis_url, "DELO_INTAKE_TOKEN": "test-token",
+        "DELO_INTAKE_BUCKETS": "scans,aws-scans",
         "DELO_CACHE_DIR": str(tmp_path_factory.mktemp("cache")), "DELO_STUCK_AFTER_SECONDS": "3600",
         "DELO_DOCUMENTS_DATABASE_URL": psycopg.conninfo.make_conninfo(database_url, host="127.0.0.1",
                                                                       port=documents_proxy.port),

@@ -178,3 +178,41 @@ def test_object_store_outage_is_retried_not_failed(tmp_path, s3, db, intake, wor
         s3_proxy.restore()
     [job] = wait_for_job(db, key, timeout=120)
     assert job["state"] == "published" and job["failure_code"] is None
+
+
+@pytest.mark.parametrize("body", [
+    [], "a string", 5, {"Records": "x"}, {"Records": [None]},
+    {"Records": [{"eventName": "s3:ObjectCreated:Put", "s3": {"bucket": {"name": "scans"}, "object": {"key": 12}}}]},
+    {"Records": [{"eventName": "s3:ObjectCreated:Put",
+                  "s3": {"bucket": {"name": "scans"}, "object": {"key": "single/never-uploaded.png", "size": "big"}}}]},
+])
+def test_malformed_events_are_never_a_server_error(intake, body) -> None:
+    """GIVEN a body no MinIO should send WHEN posted THEN 2xx (MinIO retries anything else for ever)."""
+    response = httpx.post(f"{intake}/minio/events", json=body, headers={"Authorization": "Bearer test-token"})
+    assert 200 <= response.status_code < 300, response.text
+
+
+def test_events_of_other_buckets_start_nothing(tmp_path, s3, db, intake) -> None:
+    obj = upload(s3, "single/elsewhere.png", png_bytes(tmp_path))
+    answer = notify(intake, minio_event(obj, bucket="records")).json()
+    assert answer == {"jobs": [], "already_known": 0, "other_buckets": 1}
+    assert db.execute("SELECT count(*) AS n FROM jobs WHERE bucket = 'records'").fetchone()["n"] == 0
+
+
+def test_an_oversized_event_body_is_refused_unread(intake) -> None:
+    response = httpx.post(f"{intake}/minio/events", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                          headers={"Authorization": "Bearer test-token", "Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_concurrent_duplicate_events_make_one_job(tmp_path, s3, db, intake) -> None:
+    """GIVEN one event posted by 16 threads at once WHEN they race THEN all 2xx and one job."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = "single/raced.png"
+    event = minio_event(upload(s3, key, png_bytes(tmp_path)))
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: notify(intake, event), range(16)))
+    assert [a.status_code for a in answers] == [200] * 16
+    assert sum(len(a.json()["jobs"]) for a in answers) == 1
+    assert db.execute("SELECT count(*) AS n FROM jobs WHERE key = %s", (key,)).fetchone()["n"] == 1

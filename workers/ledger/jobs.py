@@ -73,9 +73,12 @@ def create(conn: psycopg.Connection, bucket: str, key: str, *, etag: str, versio
     With `queued`, the job is written already queued (the caller sends its task next):
     one statement and one commit, which is what lets the intake answer in milliseconds.
     """
+    statement = create_statement(bucket, key, etag=etag, version_id=version_id, size=size, queued=queued)
     with unavailable_as_retryable():
-        row = conn.execute(*create_statement(bucket, key, etag=etag, version_id=version_id, size=size,
-                                             queued=queued)).fetchone()
+        # Racing another insert of the same version, the statement's snapshot holds neither
+        # its own row (the conflict) nor the other's (not yet committed): run once more,
+        # by when the other has committed and is seen.
+        row = conn.execute(*statement).fetchone() or conn.execute(*statement).fetchone()
     return row["id"], row["created"]
 
 
