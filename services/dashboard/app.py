@@ -29,7 +29,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from services.dashboard import metrics
-from services.dashboard.auth import COOKIE, LoginRequired, Role, operator, role_of, viewer
+from services.dashboard.auth import COOKIE, LoginRequired, Role, local_path, operator, role_of, viewer
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
 from workers.config import get_settings
@@ -121,7 +121,7 @@ def login_form(request: Request, next: str = "/", error: str | None = None):
 def login(token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
     if role_of(token) is None:
         return RedirectResponse(f"/login?{urlencode({'next': next, 'error': 'That token is not known.'})}", status_code=303)
-    response = RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+    response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
     return response
 

@@ -16,6 +16,15 @@ from workers.config import get_settings
 COOKIE = "delo_token"
 
 
+def local_path(target: str | None) -> str:
+    """Where a login may send the browser on: a path of the dashboard, never another site.
+    `//evil.example/x` and `/\\evil.example` are read by browsers as other hosts."""
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\") \
+            or any(c < " " for c in target):
+        return "/"
+    return target
+
+
 class Role(IntEnum):
     viewer = 1
     operator = 2
