@@ -90,3 +90,32 @@ def test_drop_summary_and_missing_files(db, fresh) -> None:
     assert (summary["total"], summary["published"], summary["failed"], summary["pending"]) == (3, 1, 1, 1)
     assert summary["manifest"]["metadata"] == {"fond": "45", "opis": "1"}
     assert queries.missing_from_drop(db, drop) == ["z.png"]
+
+
+def test_services_starting_together_migrate_a_fresh_database_once() -> None:
+    """GIVEN a fresh database and six services starting at once WHEN each migrates THEN none
+    fails (they once raced to create schema_migrations) and each migration is applied once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from tests.stack.conftest import PG_ADMIN
+    from workers.stores import postgres
+
+    url = psycopg.conninfo.make_conninfo(PG_ADMIN, dbname=f"delo_migrate_{datetime.now().timestamp():.0f}")
+    postgres.ensure_database(url, fresh=True)
+
+    def start(_: int) -> list[str]:
+        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+            return postgres.migrate(conn)
+
+    with ThreadPoolExecutor(6) as pool:
+        applied = list(pool.map(start, range(6)))
+    files = sorted(p.name for p in postgres.MIGRATIONS.glob("*.sql"))
+    assert sorted(name for names in applied for name in names) == files  # each once, by whoever came first
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        assert [r["name"] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")] == files
+    with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
+            psycopg.sql.Identifier(psycopg.conninfo.conninfo_to_dict(url)["dbname"])))

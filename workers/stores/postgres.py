@@ -37,20 +37,23 @@ def unavailable_as_retryable() -> Iterator[None]:
 
 
 def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS) -> list[str]:
-    """Apply the .sql files in name order that have not been applied yet; returns their names."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz DEFAULT now())")
-    done = {r["name"] for r in conn.execute("SELECT name FROM schema_migrations")}
+    """Apply the .sql files in name order that have not been applied yet; returns their names.
+
+    Under one advisory lock, taken before anything is read or created: services starting
+    together on a fresh database (make stack, compose) otherwise raced to create
+    schema_migrations itself (a UniqueViolation on its type)."""
     applied = []
-    for path in sorted(folder.glob("*.sql")):
-        if path.name in done:
-            continue
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(4242)")  # two starting services must not race
-            if conn.execute("SELECT 1 FROM schema_migrations WHERE name = %s", (path.name,)).fetchone():
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(4242)")
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                     "(name text PRIMARY KEY, applied_at timestamptz DEFAULT now())")
+        done = {r["name"] for r in conn.execute("SELECT name FROM schema_migrations")}
+        for path in sorted(folder.glob("*.sql")):
+            if path.name in done:
                 continue
             conn.execute(path.read_text(encoding="utf-8"))
             conn.execute("INSERT INTO schema_migrations (name) VALUES (%s)", (path.name,))
-        applied.append(path.name)
+            applied.append(path.name)
     return applied
 
 
