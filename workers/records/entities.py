@@ -43,7 +43,7 @@ def _plausible_person(words: list[str], span_text: str, text: str) -> bool:
     last = words[-1]
     # (the dictionary's guesses for a word it does not know prove nothing)
     if len(words) > 1 or re.search(r"[А-ЯЁ]\.", span_text) or morph.known(last) and any(
-            {"Surn", "Name", "Patr"} & p.tag.grammemes for p in morph.parses(last)):
+            morph.NAME_TAGS & p.tag.grammemes for p in morph.parses(last)):
         return True
     if re.search(SURNAME_ENDINGS + "$", morph.nominative(last).lower()):  # Булганину → Булганин
         return True
@@ -63,8 +63,7 @@ def find_entities(text: str, layout: Layout | None = None) -> dict[str, list[str
         # a span never crosses a line: lines are headings, names and signatures of their own
         if "\n" in span.text:
             continue
-        line = layout.line_at(span.start)
-        if line is not None and line.kind in ("legend", "apparatus"):
+        if layout.line_at(span.start).kind in ("legend", "apparatus"):
             continue  # archive names and editions (`АП РФ`, `Сочинения`) are not entities of the document
         if span.type == "PER":
             # the tagger's reading of the case (`Мехлиса`: genitive) turns an unknown surname back
