@@ -29,7 +29,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from services.dashboard import metrics
-from services.dashboard.auth import COOKIE, LoginRequired, Role, local_path, operator, role_of, viewer
+from services.dashboard.auth import (COOKIE, CSRF_COOKIE, LoginRequired, Role, csrf_field, csrf_protect, local_path,
+                                     new_login_binder, operator, role_of, set_cookie, viewer)
+from services.tokens import refuse_default_tokens
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
 from workers.config import get_settings
@@ -39,8 +41,10 @@ from workers.ledger.queries import JobFilter, parse_since
 from workers.stores import postgres
 
 settings = get_settings()
+refuse_default_tokens(settings, "dashboard_viewer_token", "dashboard_operator_token")
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["csrf_field"] = csrf_field  # {{ csrf_field(request) }} in every POST form
 QUEUES = ("ocr", "ocr_bulk", "parse", "publish")
 pool: ConnectionPool | None = None
 
@@ -81,7 +85,8 @@ async def lifespan(_: FastAPI):
     pool.close()
 
 
-api = FastAPI(title="delo dashboard", lifespan=lifespan)
+# csrf_protect on the app, not per route: a POST route added later is covered too
+api = FastAPI(title="delo dashboard", lifespan=lifespan, dependencies=[Depends(csrf_protect)])
 broker = redis.Redis.from_url(settings.redis_url)
 
 
@@ -114,22 +119,26 @@ def queue_depths() -> dict[str, int]:
 
 @api.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/", error: str | None = None):
-    return templates.TemplateResponse(request, "login.html", {"next": next, "error": error, "role": None})
+    binder = new_login_binder(request)  # a first visit: the form's token needs a cookie to be tied to
+    response = templates.TemplateResponse(request, "login.html", {"next": next, "error": error, "role": None})
+    if binder:
+        set_cookie(response, request, CSRF_COOKIE, binder, max_age=12 * 3600)
+    return response
 
 
 @api.post("/login")
-def login(token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
+def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
     if role_of(token) is None:
         return RedirectResponse(f"/login?{urlencode({'next': next, 'error': 'That token is not known.'})}", status_code=303)
     response = RedirectResponse(local_path(next), status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    set_cookie(response, request, COOKIE, token, max_age=12 * 3600)
     return response
 
 
 @api.post("/logout")
-def logout():
+def logout(request: Request):
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
 
