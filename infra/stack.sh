@@ -17,6 +17,8 @@ export DELO_REDIS_URL=${DELO_REDIS_URL:-redis://127.0.0.1:6379/0}
 export DELO_INTAKE_TOKEN=${DELO_INTAKE_TOKEN:-dev-token}
 export DELO_DASHBOARD_VIEWER_TOKEN=${DELO_DASHBOARD_VIEWER_TOKEN:-dev-viewer}
 export DELO_DASHBOARD_OPERATOR_TOKEN=${DELO_DASHBOARD_OPERATOR_TOKEN:-dev-operator}
+# this stack is a developer's own, on 127.0.0.1: the default tokens above may serve
+export DELO_ALLOW_DEFAULT_TOKENS=${DELO_ALLOW_DEFAULT_TOKENS:-true}
 
 launch() {  # name, command...
   local name=$1; shift

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Where published documents go, when not beside the ledger (downstream's database).
     documents_database_url: str | None = None
     documents_stream: str = "delo:documents"
+    # The stream's own Redis (appendonly expected), apart from the broker's: a broker
+    # restarted empty must not take downstream's stream with it. Unset: the broker's.
+    stream_redis_url: str | None = None
     intake_token: str = "dev-token"
     max_event_bytes: int = 1024 * 1024  # an event names a few objects; MinIO's are ~1 KB
     # Buckets whose uploads start jobs, comma-separated (the scans bucket when empty);
@@ -63,14 +66,31 @@ class Settings(BaseSettings):
     # outlives it is handed to a second worker and runs twice.
     visibility_timeout_seconds: int = 600
     worker_max_memory_kb: int = 1_500_000
-    task_max_retries: int = 8
-    # The reconciler re-queues jobs that sat this long in a state short of the end.
+    # A task whose store did not answer is retried after 1, 2, 4, 8 s, then every
+    # retry_delay_max_seconds (each delay 50–100% of its step): an outage is noticed
+    # within that long after it ends. 40 tries outlast an outage of about 5 minutes.
+    task_max_retries: int = 40
+    retry_delay_max_seconds: float = 10.0
+    # Recovery (workers/sweep.py): every sweep_every_seconds, jobs whose messages the
+    # broker no longer holds are sent again, and messages held by a worker that has not
+    # said it is alive for worker_lost_after_seconds go back to their queue.
+    sweep_every_seconds: float = 10.0
+    worker_lost_after_seconds: float = 20.0
+    # The last resort: jobs that sat this long in a state short of the end are re-queued.
     stuck_after_seconds: int = 900
     reconcile_every_seconds: int = 300
     # The dashboard: a viewer may look, an operator may also replay. Unset: nobody gets in.
     dashboard_viewer_token: str | None = None
     dashboard_operator_token: str | None = None
     metrics_public: bool = True
+    # The edge. The tokens that ship as defaults (dev-token, change-me, …) are refused
+    # unless this says the stack is a developer's own.
+    allow_default_tokens: bool = False
+    # SNS: TopicArns whose messages are accepted, comma-separated (none when empty).
+    sns_topic_arns: str = ""
+    # Tests only, never in production: a base URL that stands in for AWS's SNS host, from
+    # which signing certificates and SubscribeURLs (checked as AWS's first) are fetched.
+    sns_test_aws_url: str | None = None
     # Where worker processes keep downloaded sources while their pages are OCR'd.
     cache_dir: Path = Path("/tmp/delo-cache")
 

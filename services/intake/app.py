@@ -1,7 +1,8 @@
 """The intake HTTP service.
 
     POST /minio/events        MinIO's webhook (Authorization: Bearer <token>)
-    POST /sns/events?token=   AWS S3 events through an SNS HTTP subscription
+    POST /sns/events?token=   AWS S3 events through an SNS HTTP subscription, each message's
+                              signature and topic verified first (services/intake/sns.py)
     GET  /documents?q=        Russian full-text search over published records
     GET  /documents/{id}      one record
     GET  /healthz
@@ -24,9 +25,9 @@ import queue
 import threading
 import time
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated
 
-import httpx
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 import psycopg
@@ -34,7 +35,9 @@ import psycopg_pool
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from services.intake import sns
 from services.intake.events import created_objects
+from services.tokens import refuse_default_tokens
 from workers.celery_app import send_jobs
 from starlette.concurrency import run_in_threadpool
 
@@ -46,6 +49,7 @@ from workers.stores import objectstore, postgres
 
 log = logging.getLogger("delo.intake")
 settings = get_settings()
+refuse_default_tokens(settings, "intake_token")
 pool: ConnectionPool | None = None      # for the plain request handlers (run in threads)
 apool: AsyncConnectionPool | None = None  # for the events path (on the event loop)
 
@@ -110,6 +114,9 @@ async def lifespan(_: FastAPI):
 
 
 api = FastAPI(title="delo intake", lifespan=lifespan)
+# on the app's state, so that tests can give it a fetch that never leaves the process
+api.state.sns = sns.Verifier({t.strip() for t in settings.sns_topic_arns.split(",") if t.strip()},
+                             fetch=partial(sns.http_get, via=settings.sns_test_aws_url))
 
 
 @api.exception_handler(UnavailableError)
@@ -195,21 +202,23 @@ async def minio_events(request: Request) -> JSONResponse:
 
 @api.post("/sns/events")
 async def sns_events(request: Request, token: Annotated[str, Query()] = ""):
-    """SNS sends no Authorization header; the token rides in the subscription URL."""
+    """SNS sends no Authorization header; the token rides in the subscription URL. A
+    message is believed only once sns.Verifier has proven it (else 400/403, with why)."""
     if not hmac.compare_digest(token.encode(), settings.intake_token.encode()):
         raise HTTPException(401, "a valid token is required in the subscription URL")
-    envelope = await read_json(request)
-    envelope = envelope if isinstance(envelope, dict) else {}
-    kind = envelope.get("Type") or request.headers.get("x-amz-sns-message-type")
-    if kind == "SubscriptionConfirmation":
-        async with httpx.AsyncClient(timeout=10) as client:
-            (await client.get(envelope["SubscribeURL"])).raise_for_status()
-        return {"confirmed": envelope.get("TopicArn")}
-    if kind != "Notification":
-        return {"ignored": kind}
+    verifier: sns.Verifier = request.app.state.sns
+    try:  # in a thread: the certificate's first fetch, or the SubscribeURL, waits on AWS
+        envelope = await run_in_threadpool(verifier.verify, await read_json(request))
+        if envelope["Type"] == "SubscriptionConfirmation":
+            await run_in_threadpool(verifier.confirm, envelope)
+            return {"confirmed": envelope["TopicArn"]}
+    except sns.Refused as exc:
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+    if envelope["Type"] != "Notification":
+        return {"ignored": envelope["Type"]}
     try:
-        message = json.loads(envelope.get("Message") or "{}")
-    except (TypeError, ValueError):
+        message = json.loads(envelope["Message"])
+    except ValueError:
         return {"ignored": "message is not an S3 event"}
     return await accept(message)
 

@@ -82,10 +82,13 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    url = f"{REDIS}/13"
-    redis.Redis.from_url(url).flushdb()
-    yield url
-    redis.Redis.from_url(url).flushdb()
+    """The broker's database (13), and the documents stream's (12)."""
+    urls = [f"{REDIS}/13", f"{REDIS}/12"]
+    for url in urls:
+        redis.Redis.from_url(url).flushdb()
+    yield urls[0]
+    for url in urls:
+        redis.Redis.from_url(url).flushdb()
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +110,17 @@ def documents_proxy(database_url):
 
 
 @pytest.fixture(scope="session")
-def stack_env(s3_endpoint, s3_proxy, documents_proxy, database_url, redis_url, tmp_path_factory) -> dict:
+def sns_aws(s3_endpoint):
+    """Where the intake fetches the certificates of moto's signed SNS messages (for AWS's host)."""
+    from tests.stack.sns_aws import AwsStandIn
+
+    stand_in = AwsStandIn(f"http://{s3_endpoint}")
+    yield stand_in
+    stand_in.close()
+
+
+@pytest.fixture(scope="session")
+def stack_env(s3_endpoint, s3_proxy, documents_proxy, database_url, redis_url, sns_aws, tmp_path_factory) -> dict:
     env = {
         **os.environ,
         "DELO_S3_ENDPOINT": f"127.0.0.1:{s3_proxy.port}", "DELO_S3_ACCESS_KEY": "test", "DELO_S3_SECRET_KEY": "test-secret",
@@ -119,6 +132,10 @@ def stack_env(s3_endpoint, s3_proxy, documents_proxy, database_url, redis_url, t
         # a store that stays away fails its job after ~15 s rather than ~10 min
         "DELO_TASK_MAX_RETRIES": "3",
         "DELO_DASHBOARD_VIEWER_TOKEN": "test-viewer", "DELO_DASHBOARD_OPERATOR_TOKEN": "test-operator",
+        # the documents stream on a Redis database of its own; a worker silent 6 s is lost
+        "DELO_STREAM_REDIS_URL": f"{REDIS}/12", "DELO_WORKER_LOST_AFTER_SECONDS": "6",
+        # the topic tests/stack/test_sns.py creates in moto (its default account), and AWS's host's stand-in
+        "DELO_SNS_TOPIC_ARNS": "arn:aws:sns:us-east-1:123456789012:delo-scans", "DELO_SNS_TEST_AWS_URL": sns_aws.url,
     }
     os.environ.update({k: v for k, v in env.items() if k.startswith("DELO_")})
     from workers.config import get_settings
