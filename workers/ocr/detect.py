@@ -16,12 +16,14 @@ _MAGIC = [
 ]
 
 
-def sniff(path: Path) -> tuple[str, str]:
-    """Return (kind, content_type) or raise InputError with EMPTY_FILE / UNSUPPORTED_FORMAT."""
+def sniff(path: Path, name: str | None = None) -> tuple[str, str]:
+    """Return (kind, content_type) or raise InputError with EMPTY_FILE / UNSUPPORTED_FORMAT,
+    naming the file `name` (an upload's key) when the path is only a cache file's."""
+    name = name or path.name
     with open(path, "rb") as f:
         head = f.read(1024)
     if not head:
-        raise InputError(FailureCode.EMPTY_FILE, f"{path.name} is empty (0 bytes)")
+        raise InputError(FailureCode.EMPTY_FILE, f"{name} is empty (0 bytes)")
     # Some PDF writers put junk before the header; readers accept it within the first 1 KiB.
     if b"%PDF-" in head:
         return _MAGIC[0][1]
@@ -30,5 +32,5 @@ def sniff(path: Path) -> tuple[str, str]:
             return found
     raise InputError(
         FailureCode.UNSUPPORTED_FORMAT,
-        f"{path.name} is not a PDF, TIFF, PNG or JPEG (starts with {head[:8]!r})",
+        f"{name} is not a PDF, TIFF, PNG or JPEG (starts with {head[:8]!r})",
     )

@@ -4,6 +4,9 @@ PDF pages are rendered by poppler (pdf2image → pdftoppm) one page per call int
 temporary folder, so a 500-page PDF never sits in memory; image frames (multi-frame
 TIFF) are read one at a time by Pillow. Every limit is checked before pixels are
 decoded: page count, and pixels per page (a 30000×30000 header is a decompression bomb).
+
+Messages name the file by `name`, the name its owner knows (an upload's key), which the
+workers pass in: the path they read is a cache file named by a hash (`ef6fb94c…`).
 """
 
 from __future__ import annotations
@@ -37,32 +40,39 @@ class Page:
     file: Path | None          # a file tesseract can read as it is, if there is one
 
 
-def count_pages(path: Path, kind: str, settings: Settings) -> int:
+def count_pages(path: Path, kind: str, settings: Settings, name: str | None = None) -> int:
+    name = name or path.name
     if kind == "pdf":
-        return len(_pdf_page_sizes(path, settings))
-    with _open_image(path) as im:
+        return len(_pdf_page_sizes(path, settings, name))
+    with _open_image(path, name) as im:
         return getattr(im, "n_frames", 1)
 
 
-def iter_pages(path: Path, kind: str, settings: Settings) -> Iterator[Page]:
+def iter_pages(path: Path, kind: str, settings: Settings, name: str | None = None) -> Iterator[Page]:
+    name = name or path.name
     if kind == "pdf":
-        yield from _pdf_pages(path, settings)
+        yield from _pdf_pages(path, settings, name)
     else:
-        yield from _image_pages(path, kind, settings)
+        yield from _image_pages(path, kind, settings, name)
 
 
-def one_page(path: Path, kind: str, number: int, folder: Path, settings: Settings) -> Page:
+def one_page(path: Path, kind: str, number: int, folder: Path, settings: Settings, name: str | None = None) -> Page:
     """Page `number` alone, for workers that share a document's pages between them."""
+    name = name or path.name
     if kind == "pdf":
-        sizes = _SIZE.findall(_pdfinfo(path, settings, "-f", str(number), "-l", str(number)))
+        sizes = _SIZE.findall(_pdfinfo(path, settings, name, "-f", str(number), "-l", str(number)))
         w_pt, h_pt = (float(sizes[0][1]), float(sizes[0][2])) if sizes else (595.0, 842.0)
-        _check_pixels(path, number, (w_pt / 72 * settings.pdf_dpi) * (h_pt / 72 * settings.pdf_dpi), settings)
-        file = _render(path, number, folder, settings)
-        return Page(number, _read_gray(file, path, number), settings.pdf_dpi, file)
-    for page in _image_pages(path, kind, settings):
-        if page.number == number:
-            return page
-    raise InputError(FailureCode.CORRUPT_FILE, f"{path.name} has no page {number}")
+        _check_pixels(name, number, (w_pt / 72 * settings.pdf_dpi) * (h_pt / 72 * settings.pdf_dpi), settings)
+        file = _render(path, number, folder, settings, name)
+        return Page(number, _read_gray(file, name, number), settings.pdf_dpi, file)
+    with _open_image(path, name) as im:
+        frames = _check_frames(im, name, settings)
+        if not 1 <= number <= frames:
+            raise InputError(FailureCode.CORRUPT_FILE, f"{name} has no page {number}")
+        # Straight to the frame: a TIFF's seek walks the frame headers, decoding no pixels,
+        # so page 500 of a 500-page TIFF costs one page, not 500.
+        im.seek(number - 1)
+        return _image_page(path, im, kind, number, frames, settings, name)
 
 
 # --- PDF -------------------------------------------------------------------------
@@ -70,7 +80,7 @@ def one_page(path: Path, kind: str, number: int, folder: Path, settings: Setting
 _SIZE = re.compile(r"^Page\s+(\d+)\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts", re.M)
 
 
-def _pdfinfo(path: Path, settings: Settings, *extra: str) -> str:
+def _pdfinfo(path: Path, settings: Settings, name: str, *extra: str) -> str:
     try:
         proc = subprocess.run(["pdfinfo", *extra, str(path)], capture_output=True, text=True,
                               timeout=settings.render_timeout_seconds)
@@ -80,47 +90,48 @@ def _pdfinfo(path: Path, settings: Settings, *extra: str) -> str:
         raise InputError(FailureCode.RENDER_TIMEOUT, f"pdfinfo took longer than {settings.render_timeout_seconds} s") from exc
     err = proc.stderr.strip()
     if "Incorrect password" in err or "encrypted" in err.lower():
-        raise InputError(FailureCode.PDF_ENCRYPTED, f"{path.name} is encrypted and needs a password to open")
+        raise InputError(FailureCode.PDF_ENCRYPTED, f"{name} is encrypted and needs a password to open")
     if proc.returncode != 0 or "Pages:" not in proc.stdout:
-        detail = err.splitlines()[-1] if err else "pdfinfo could not read it"
-        raise InputError(FailureCode.CORRUPT_FILE, f"{path.name} is not a readable PDF ({detail})")
+        # poppler's own words may quote the path it was given: the cache file's, not the object's
+        detail = err.splitlines()[-1].replace(str(path), name) if err else "pdfinfo could not read it"
+        raise InputError(FailureCode.CORRUPT_FILE, f"{name} is not a readable PDF ({detail})")
     return proc.stdout
 
 
-def _pdf_page_sizes(path: Path, settings: Settings) -> list[tuple[float, float]]:
-    pages = int(re.search(r"^Pages:\s+(\d+)", _pdfinfo(path, settings), re.M).group(1))
+def _pdf_page_sizes(path: Path, settings: Settings, name: str) -> list[tuple[float, float]]:
+    pages = int(re.search(r"^Pages:\s+(\d+)", _pdfinfo(path, settings, name), re.M).group(1))
     if pages < 1:
-        raise InputError(FailureCode.CORRUPT_FILE, f"{path.name} has no pages")
+        raise InputError(FailureCode.CORRUPT_FILE, f"{name} has no pages")
     if pages > settings.max_pages:
-        raise LimitError(FailureCode.TOO_MANY_PAGES, f"{path.name} has {pages} pages; the limit is {settings.max_pages}")
-    sizes = _SIZE.findall(_pdfinfo(path, settings, "-f", "1", "-l", str(pages)))
+        raise LimitError(FailureCode.TOO_MANY_PAGES, f"{name} has {pages} pages; the limit is {settings.max_pages}")
+    sizes = _SIZE.findall(_pdfinfo(path, settings, name, "-f", "1", "-l", str(pages)))
     return [(float(w), float(h)) for _, w, h in sizes] or [(595.0, 842.0)] * pages
 
 
-def _pdf_pages(path: Path, settings: Settings) -> Iterator[Page]:
+def _pdf_pages(path: Path, settings: Settings, name: str) -> Iterator[Page]:
     dpi = settings.pdf_dpi
-    sizes = _pdf_page_sizes(path, settings)
+    sizes = _pdf_page_sizes(path, settings, name)
     for number, (w_pt, h_pt) in enumerate(sizes, start=1):
-        _check_pixels(path, number, (w_pt / 72 * dpi) * (h_pt / 72 * dpi), settings)
+        _check_pixels(name, number, (w_pt / 72 * dpi) * (h_pt / 72 * dpi), settings)
     # poppler renders page n+1 while tesseract reads page n: two pages in memory at most
     with tempfile.TemporaryDirectory(prefix="delo-render-") as tmp, ThreadPoolExecutor(1) as renderer:
-        pending = renderer.submit(_render, path, 1, Path(tmp), settings)
+        pending = renderer.submit(_render, path, 1, Path(tmp), settings, name)
         for number in range(1, len(sizes) + 1):
             file = pending.result()
             if number < len(sizes):
-                pending = renderer.submit(_render, path, number + 1, Path(tmp), settings)
-            yield Page(number, _read_gray(file, path, number), dpi, file)
+                pending = renderer.submit(_render, path, number + 1, Path(tmp), settings, name)
+            yield Page(number, _read_gray(file, name, number), dpi, file)
             file.unlink(missing_ok=True)
 
 
-def _read_gray(file: Path, path: Path, number: int) -> np.ndarray:
+def _read_gray(file: Path, name: str, number: int) -> np.ndarray:
     gray = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
     if gray is None:
-        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} could not be rendered")
+        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {name} could not be rendered")
     return gray
 
 
-def _render(path: Path, number: int, folder: Path, settings: Settings) -> Path:
+def _render(path: Path, number: int, folder: Path, settings: Settings, name: str) -> Path:
     try:
         # uncompressed greyscale TIFF: what tesseract reads fastest, if the page needs nothing
         rendered = convert_from_path(
@@ -131,37 +142,48 @@ def _render(path: Path, number: int, folder: Path, settings: Settings) -> Path:
         raise InputError(FailureCode.RENDER_TIMEOUT,
                          f"page {number} took longer than {settings.render_timeout_seconds} s to render") from exc
     if not rendered:
-        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} could not be rendered")
+        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {name} could not be rendered")
     return Path(rendered[0])
 
 
 # --- images ----------------------------------------------------------------------
 
-def _open_image(path: Path) -> Image.Image:
+def _open_image(path: Path, name: str) -> Image.Image:
     try:
         return Image.open(path)
     except Exception as exc:  # Pillow raises many types for a broken header
-        raise InputError(FailureCode.CORRUPT_FILE, f"{path.name} is not a readable image ({exc})") from exc
+        raise InputError(FailureCode.CORRUPT_FILE, f"{name} is not a readable image ({exc})") from exc
 
 
-def _image_pages(path: Path, kind: str, settings: Settings) -> Iterator[Page]:
-    with _open_image(path) as im:
-        frames = getattr(im, "n_frames", 1)
-        if frames > settings.max_pages:
-            raise LimitError(FailureCode.TOO_MANY_PAGES, f"{path.name} has {frames} frames; the limit is {settings.max_pages}")
+def _check_frames(im: Image.Image, name: str, settings: Settings) -> int:
+    frames = getattr(im, "n_frames", 1)
+    if frames > settings.max_pages:
+        raise LimitError(FailureCode.TOO_MANY_PAGES, f"{name} has {frames} frames; the limit is {settings.max_pages}")
+    return frames
+
+
+def _image_pages(path: Path, kind: str, settings: Settings, name: str) -> Iterator[Page]:
+    with _open_image(path, name) as im:
+        frames = _check_frames(im, name, settings)
         for number, frame in enumerate(ImageSequence.Iterator(im), start=1):
-            _check_pixels(path, number, frame.width * frame.height, settings)
-            dpi = _dpi(frame, settings)
-            # only JPEGs carry an orientation in practice; asking a PNG for EXIF decodes it whole
-            turned = kind == "jpeg" and frame.getexif().get(0x0112, 1) not in (0, 1)
-            # A single-frame PNG/JPEG that needs no turning goes to tesseract as it is,
-            # and OpenCV decodes it in half the time Pillow takes.
-            as_is = path if frames == 1 and kind in ("png", "jpeg") and not turned else None
-            gray = _decode(path, frame, number, as_is is not None, turned)
-            yield Page(number, gray, dpi, as_is)
+            yield _image_page(path, frame, kind, number, frames, settings, name)
 
 
-def _decode(path: Path, frame: Image.Image, number: int, whole_file: bool, turned: bool) -> np.ndarray:
+def _image_page(path: Path, frame: Image.Image, kind: str, number: int, frames: int, settings: Settings,
+                name: str) -> Page:
+    """The frame the image is positioned at, as page `number`."""
+    _check_pixels(name, number, frame.width * frame.height, settings)
+    dpi = _dpi(frame, settings)
+    # only JPEGs carry an orientation in practice; asking a PNG for EXIF decodes it whole
+    turned = kind == "jpeg" and frame.getexif().get(0x0112, 1) not in (0, 1)
+    # A single-frame PNG/JPEG that needs no turning goes to tesseract as it is,
+    # and OpenCV decodes it in half the time Pillow takes.
+    as_is = path if frames == 1 and kind in ("png", "jpeg") and not turned else None
+    gray = _decode(path, frame, number, as_is is not None, turned, name)
+    return Page(number, gray, dpi, as_is)
+
+
+def _decode(path: Path, frame: Image.Image, number: int, whole_file: bool, turned: bool, name: str) -> np.ndarray:
     try:
         if whole_file:
             gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION)
@@ -170,7 +192,7 @@ def _decode(path: Path, frame: Image.Image, number: int, whole_file: bool, turne
         upright = ImageOps.exif_transpose(frame) if turned else frame
         return np.asarray(upright.convert("L"))
     except Exception as exc:
-        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {path.name} cannot be decoded ({exc})") from exc
+        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {name} cannot be decoded ({exc})") from exc
 
 
 def _dpi(frame: Image.Image, settings: Settings) -> int:
@@ -183,9 +205,9 @@ def _dpi(frame: Image.Image, settings: Settings) -> int:
     return value if value >= 100 else settings.default_image_dpi
 
 
-def _check_pixels(path: Path, number: int, pixels: float, settings: Settings) -> None:
+def _check_pixels(name: str, number: int, pixels: float, settings: Settings) -> None:
     if pixels > settings.max_page_pixels:
         raise LimitError(
             FailureCode.IMAGE_TOO_LARGE,
-            f"page {number} of {path.name} is {pixels / 1e6:.0f} Mpx; the limit is {settings.max_page_pixels / 1e6:.0f} Mpx",
+            f"page {number} of {name} is {pixels / 1e6:.0f} Mpx; the limit is {settings.max_page_pixels / 1e6:.0f} Mpx",
         )

@@ -73,17 +73,21 @@ class Source:
     content_type: str
     sha256: str
     page_count: int
+    name: str = ""   # what failures call the file: an upload's key, or the file's own name
 
 
-def open_source(path: Path, settings: Settings) -> Source:
-    """Check a file against the limits and find what it is, before any page is decoded."""
+def open_source(path: Path, settings: Settings, name: str | None = None) -> Source:
+    """Check a file against the limits and find what it is, before any page is decoded.
+    `name` is what a failure calls the file when `path` is only a cache file (the
+    workers pass the upload's key); by default the file's own name."""
     path = Path(path)
+    name = name or path.name
     size = path.stat().st_size
     if size > settings.max_file_bytes:
         raise LimitError(FailureCode.FILE_TOO_LARGE,
-                         f"{path.name} is {size / 2**20:.0f} MiB; the limit is {settings.max_file_bytes / 2**20:.0f} MiB")
-    kind, content_type = detect.sniff(path)
-    return Source(path, kind, content_type, sha256_of(path), pages.count_pages(path, kind, settings))
+                         f"{name} is {size / 2**20:.0f} MiB; the limit is {settings.max_file_bytes / 2**20:.0f} MiB")
+    kind, content_type = detect.sniff(path, name)
+    return Source(path, kind, content_type, sha256_of(path), pages.count_pages(path, kind, settings, name), name)
 
 
 def ocr_file(path: Path, settings: Settings | None = None,
@@ -95,18 +99,18 @@ def ocr_file(path: Path, settings: Settings | None = None,
     settings = settings or get_settings()
     source = open_source(path, settings)
     result = OcrResult(source.content_type, source.sha256, tesseract.version(), settings.ocr_languages)
-    for page in pages.iter_pages(source.path, source.kind, settings):
+    for page in pages.iter_pages(source.path, source.kind, settings, source.name):
         result.pages.append(ocr_page(page, settings))
         if on_page:
             on_page(page.number, source.page_count)
-    check_text(result, source.path.name)
+    check_text(result, source.name)
     return result
 
 
-def ocr_one_page(path: Path, kind: str, number: int, settings: Settings) -> PageResult:
+def ocr_one_page(path: Path, kind: str, number: int, settings: Settings, name: str | None = None) -> PageResult:
     """One page of a source already opened (see open_source), for a worker handed just that page."""
     with tempfile.TemporaryDirectory(prefix="delo-render-") as tmp:
-        return ocr_page(pages.one_page(path, kind, number, Path(tmp), settings), settings)
+        return ocr_page(pages.one_page(path, kind, number, Path(tmp), settings, name), settings)
 
 
 def check_text(result: OcrResult, name: str) -> None:
