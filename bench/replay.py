@@ -79,7 +79,7 @@ def main() -> None:
             procs.append(start_workers(env, tmp))
 
             started = time.perf_counter()
-            out = subprocess.run([str(BIN / "delo"), "replay", "--failed", "--code", "STORE_UNAVAILABLE"],
+            out = subprocess.run([str(BIN / "delo"), "replay", "--failed", "--code", "STORE_UNAVAILABLE", "--json"],
                                  capture_output=True, text=True, env=env, check=True).stdout
             replayed = json.loads(out)["replayed"]
             wait_states(env["DELO_DATABASE_URL"], ("published",), args.jobs, 3600)

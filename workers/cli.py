@@ -37,13 +37,20 @@ def _inputs(paths: list[Path]) -> list[Path]:
 
 
 def _out_names(files: list[Path]) -> dict[Path, str]:
-    """OUT/<file name>.json; a second file of the same name (from another folder) is
-    prefixed with its folder's name rather than overwriting the first."""
+    """OUT/<file name>.json; a file whose name is taken (from another folder) is prefixed
+    with as many of its folders as it takes to be unique (x/scan.png, b__x__scan.png, …).
+    Names are compared case-folded, since OUT may be on a case-insensitive disk, and the
+    result depends only on the inputs and their order (which _inputs keeps stable)."""
     names: dict[Path, str] = {}
     taken: set[str] = set()
     for f in files:
-        name = f.name if f.name not in taken else f"{f.parent.name}__{f.name}"
-        taken.add(name)
+        folders = [part for part in f.resolve().parent.parts if part != f.resolve().anchor]
+        candidates = [f.name] + ["__".join([*folders[-depth:], f.name]) for depth in range(1, len(folders) + 1)]
+        # distinct resolved paths have distinct full candidates, but a file literally named
+        # `a__b.png` (or case-folding) can still meet one: then a counter decides
+        candidates += [f"{candidates[-1]}~{n}" for n in range(2, len(files) + 2)]
+        name = next(c for c in candidates if c.casefold() not in taken)
+        taken.add(name.casefold())
         names[f] = name
     return names
 
@@ -149,51 +156,119 @@ jobs_app = typer.Typer(no_args_is_help=True, help="The job ledger: list jobs, sh
 app.add_typer(jobs_app, name="jobs")
 FilterState = Annotated[str | None, typer.Option("--state", help="received, queued, ocr, parsing, publishing, published, failed")]
 FilterDrop = Annotated[str | None, typer.Option("--drop", help="the drop's name (the folder under drops/)")]
-FilterCode = Annotated[str | None, typer.Option("--code", help="failure code, e.g. CORRUPT_FILE")]
+FilterCode = Annotated[str | None, typer.Option("--code", help="failure code, e.g. CORRUPT_FILE (any case)")]
 FilterSince = Annotated[str | None, typer.Option("--since", help="30m, 2h, 7d or an ISO time: state changed since")]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON on stdout instead of lines for people")]
 
 
-def _filter(state, drop, code, since):
-    from workers.ledger.queries import JobFilter, parse_since
+def _filter(state, drop, code, since, conn=None, superseded: bool = False):
+    """The filters, refused (exit 2) when they name what cannot match: an unknown state or
+    code here, an unknown drop once the ledger is open (`conn`)."""
+    from workers.ledger.queries import JobFilter, check_drop, parse_since
 
     try:
-        return JobFilter(state=state, drop=drop, code=code, since=parse_since(since))
+        flt = JobFilter(state=state, drop=drop, code=code, since=parse_since(since), superseded=superseded)
+        if conn is not None:
+            check_drop(conn, drop)
+        return flt
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
 
-def _ledger():
+def _json_default(value):
+    """Rows as JSON: numeric aggregates as numbers (not "0E-20"), times and the rest as text."""
+    from decimal import Decimal
+
+    return float(value) if isinstance(value, Decimal) else str(value)
+
+
+def _safe_url(url: str) -> str:
+    """A store's URL without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
+
+
+def _down(command: str, what: str, where: str, changes: bool) -> typer.Exit:
+    """One line, no traceback: which store, where, and that nothing was changed."""
+    tail = "; nothing was changed" if changes else ""
+    err.print(f"delo {command}: the {what} at {where} does not answer{tail}", soft_wrap=True, markup=False, highlight=False)
+    return typer.Exit(1)
+
+
+def _ledger(command: str = "jobs", changes: bool = False):
     from workers.errors import UnavailableError
     from workers.stores import postgres
 
+    url = get_settings().database_url
     try:
-        conn = postgres.connect(get_settings().database_url)
+        conn = postgres.connect(url)
         postgres.migrate(conn)
         return conn
-    except UnavailableError as exc:
-        err.print(f"FAILED: {exc}", soft_wrap=True, markup=False, highlight=False)
-        raise typer.Exit(1) from None
+    except UnavailableError:
+        raise _down(command, "ledger", _safe_url(url), changes) from None
+
+
+def _check_broker(command: str) -> None:
+    """Before the ledger changes: a job moved to `queued` with no task behind it waits
+    for a sweep, so a command that would send tasks asks the broker first."""
+    import redis
+
+    url = get_settings().redis_url
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except (redis.RedisError, OSError):
+        raise _down(command, "broker", _safe_url(url), True) from None
+
+
+def _check_object_store(command: str) -> None:
+    from workers.errors import UnavailableError
+    from workers.stores import objectstore
+    from workers.tasks import resources
+
+    settings = get_settings()
+    try:
+        with objectstore.unavailable_as_retryable(f"s3://{settings.scans_bucket}"):
+            resources.s3().bucket_exists(settings.scans_bucket)
+    except UnavailableError:
+        raise _down(command, "object store", settings.s3_endpoint, True) from None
+
+
+def _workers_alive() -> bool:
+    from workers.celery_app import app as celery
+
+    try:
+        return bool(celery.control.ping(timeout=1.0))
+    except Exception:  # noqa: BLE001 (a warning's check must not fail the command)
+        return True  # unknown: say nothing rather than something false
 
 
 @jobs_app.command("list")
 def jobs_list(state: FilterState = None, drop: FilterDrop = None, code: FilterCode = None, since: FilterSince = None,
+              superseded: Annotated[bool, typer.Option("--superseded", help="also failures a newer version has since replaced")] = False,
               limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 50,
               as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False) -> None:
     """Jobs matching the filters, newest change first."""
     from workers.ledger.queries import count_jobs, list_jobs
 
-    flt = _filter(state, drop, code, since)
-    with _ledger() as conn:
+    _filter(state, drop, code, since)  # refused before the ledger is even opened
+    with _ledger("jobs list") as conn:
+        flt = _filter(state, drop, code, since, conn, superseded)
         rows, total = list_jobs(conn, flt, limit), count_jobs(conn, flt)
     if as_json:
         for r in rows:
-            sys.stdout.write(json.dumps(r, default=str, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(r, default=_json_default, ensure_ascii=False) + "\n")
         return
     table = Table(title=f"{total} job(s)" + (f", newest {len(rows)}" if total > len(rows) else ""))
     for col in ("id", "state", "attempts", "drop", "key", "code", "message", "changed"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["state"], str(r["attempts"]), r["drop_name"] or "", r["key"], r["failure_code"] or "",
+        state_shown = r["state"] + (f" (superseded by {r['superseded_by']})" if r["superseded_by"] else "")
+        table.add_row(str(r["id"]), state_shown, str(r["attempts"]), r["drop_name"] or "", r["key"], r["failure_code"] or "",
                       (r["failure_message"] or "")[:80], r["state_changed_at"].strftime("%Y-%m-%d %H:%M:%S"))
     Console(width=200).print(table)
 
@@ -203,13 +278,24 @@ def jobs_show(job_id: int) -> None:
     """One job: its row and every transition."""
     from workers.ledger import jobs as ledger
 
-    with _ledger() as conn:
+    with _ledger("jobs show") as conn:
         job = ledger.get(conn, job_id)
         if job is None:
             err.print(f"no job {job_id}")
             raise typer.Exit(1)
         job["events"] = ledger.events(conn, job_id)
     sys.stdout.write(json.dumps(job, default=str, ensure_ascii=False, indent=2) + "\n")
+
+
+def _print_skipped(skipped: list[dict]) -> None:
+    if not skipped:
+        return
+    table = Table(title=f"skipped {len(skipped)}", title_justify="left", show_header=True)
+    for col in ("job", "why", "detail"):
+        table.add_column(col, overflow="fold")
+    for s in skipped:
+        table.add_row(str(s["id"]), s["reason"], s["detail"])
+    Console(width=200).print(table)
 
 
 @app.command()
@@ -219,40 +305,185 @@ def replay(
     published: Annotated[bool, typer.Option("--published", help="also replay published jobs")] = False,
     drop: FilterDrop = None, code: FilterCode = None, since: FilterSince = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would be replayed, change nothing")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="replay failures that can only repeat without asking")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Send failed (or, with --published, published) jobs through the pipeline again.
-    Publishing is an upsert: a replay never makes a second document."""
-    from workers.celery_app import send_jobs
+    Publishing is an upsert: a replay never makes a second document.
+
+    Says what it replayed and why it skipped the rest. Exit 0 when every job asked for
+    was replayed, 1 when a store did not answer (then nothing changed) or a job asked
+    for was not replayed (unknown, in flight, published, superseded), 2 for a filter
+    that cannot match."""
+    from workers.errors import UnavailableError
     from workers.ledger import replay as replays
 
     if bool(job_ids) == failed:
         raise typer.BadParameter("give job ids, or --failed with filters")
-    with _ledger() as conn:
-        if failed:
-            ids = replays.matching(conn, _filter(None, drop, code, since), include_published=published)
-        else:
-            ids = list(job_ids)
+    if not failed and (drop or code or since):
+        raise typer.BadParameter("--drop, --code and --since go with --failed")
+    _filter(None, drop, code, since)  # a filter that cannot match is refused before anything is opened
+    with _ledger("replay", changes=not dry_run) as conn:
+        try:
+            ids = replays.matching(conn, _filter(None, drop, code, since, conn), include_published=published) \
+                if failed else list(job_ids)
+            plan = replays.check(conn, ids, include_published=published)
+        except UnavailableError:
+            raise _down("replay", "ledger", _safe_url(get_settings().database_url), True) from None
+        mendless = plan.unmendable_codes()
+        warn = (f"{sum(mendless.values())} job(s) failed with a code a replay cannot mend "
+                f"({', '.join(f'{c}: {n}' for c, n in mendless.items())}): the file is the same, "
+                f"so they will likely fail the same way") if mendless else None
         if dry_run:
-            sys.stdout.write(json.dumps({"would_replay": len(ids), "job_ids": ids[:1000]}) + "\n")
+            _report_replay(as_json, dry=True, done=[j["id"] for j in plan.ready], plan=plan, warnings=[warn] if warn else [])
             return
-        done = replays.replay(conn, ids, include_published=published, by="cli")
-    send_jobs(done)
-    skipped = sorted(set(ids) - set(done))
-    sys.stdout.write(json.dumps({"replayed": len(done), "job_ids": done[:1000], "skipped": skipped[:1000]}) + "\n")
+        if plan.ready:
+            _check_broker("replay")  # before the ledger changes, not after
+        if warn and not yes:
+            try:
+                go = typer.confirm(f"{warn}. Replay them anyway?", default=False, err=True)
+            except typer.Abort:  # no answer (stdin closed): no
+                go = False
+            if not go:
+                plan.decline_unmendable()
+        try:
+            done = replays.apply(conn, plan, include_published=published, by="cli")
+        except UnavailableError:
+            raise _down("replay", "ledger", _safe_url(get_settings().database_url), True) from None
+    warnings = [warn] if warn and yes else []
+    if done:
+        from workers.celery_app import send_jobs
+
+        try:
+            send_jobs(done)
+        except Exception as exc:  # noqa: BLE001 (the broker went away after the check)
+            err.print(f"delo replay: {len(done)} job(s) were queued in the ledger but the broker stopped answering "
+                      f"before their tasks were sent ({type(exc).__name__}); they stay queued for the sweep",
+                      soft_wrap=True, markup=False, highlight=False)
+            raise typer.Exit(1) from None
+        if not _workers_alive():
+            warnings.append("no worker answers: the jobs wait in their queues until one starts")
+    _report_replay(as_json, dry=False, done=done, plan=plan, warnings=warnings)
+    # skips by the operator's own "no" are what was asked; any other skip is not
+    if any(s["reason"] != "not_confirmed" for s in plan.skipped) and not failed:
+        raise typer.Exit(1)
+
+
+def _report_replay(as_json: bool, *, dry: bool, done: list[int], plan, warnings: list[str]) -> None:
+    if as_json:
+        key = "would_replay" if dry else "replayed"
+        out = {key: len(done), "job_ids": done[:1000], "skipped": plan.skipped[:1000], "warnings": warnings}
+        if dry:
+            out["unmendable"] = [j["id"] for j in plan.unmendable][:1000]
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return
+    ids = ", ".join(map(str, done[:50])) + (" …" if len(done) > 50 else "")
+    verb = "would replay" if dry else "replayed"
+    print(f"{verb} {len(done)} job(s)" + (f": {ids}" if done else ""))
+    _print_skipped(plan.skipped)
+    for w in warnings:
+        print(f"note: {w}")
 
 
 @app.command()
-def reconcile() -> None:
-    """Start jobs for objects in the scans bucket the ledger has never seen, and re-queue stuck jobs."""
+def reconcile(as_json: AsJson = False) -> None:
+    """Start jobs for objects in the scans bucket the ledger has never seen, and re-queue stuck jobs.
+
+    Checks the ledger, the broker and the object store first: with one of them away it
+    changes nothing and says which (exit 1)."""
     from workers.errors import UnavailableError
+
+    settings = get_settings()
+    _ledger("reconcile", changes=True).close()
+    _check_broker("reconcile")
+    _check_object_store("reconcile")
     from workers.tasks import jobs, resources
 
     try:
-        result = jobs.reconcile_bucket(resources.db(), resources.s3(), get_settings(), jobs.enqueue)
+        result = jobs.reconcile_bucket(resources.db(), resources.s3(), settings, jobs.enqueue)
     except UnavailableError as exc:
-        err.print(f"FAILED reconcile: {exc}", soft_wrap=True, markup=False, highlight=False)
+        err.print(f"delo reconcile: stopped part way, a store stopped answering ({exc}); run it again when it is back",
+                  soft_wrap=True, markup=False, highlight=False)
         raise typer.Exit(1) from None
-    sys.stdout.write(json.dumps(result) + "\n")
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    # what each count means, and what was left alone and why
+    said = {
+        "unseen_objects": "object(s) in s3://{bucket} the ledger had never seen: jobs created and queued",
+        "requeued_stuck": "job(s) stuck short of the end for over {stuck} s: re-queued",
+    }
+    for name, value in result.items():
+        meaning = said.get(name, name).format(bucket=settings.scans_bucket, stuck=settings.stuck_after_seconds)
+        print(f"{value} {meaning}")
+    print(f"left alone: objects the ledger already knows (each version is one job), and jobs in flight "
+          f"for less than {settings.stuck_after_seconds} s (a worker may still be on them)")
+
+
+@app.command("drops")
+def drops_list(as_json: AsJson = False) -> None:
+    """Each drop's progress; `done` only when nothing is pending and every file its
+    manifest names has arrived."""
+    from workers.ledger.queries import drops_summary
+
+    with _ledger("drops") as conn:
+        rows = drops_summary(conn)
+    if as_json:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, default=_json_default, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{len(rows)} drop(s)")
+    for col in ("drop", "published", "failed", "pending", "never arrived", "total", "status"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        status = "done" if r["done"] else (f"{r['eta_minutes']} min left" if r["eta_minutes"] else "in progress")
+        if r["pending"] == 0 and r["missing"]:
+            status = "waiting for the manifest's files"
+        table.add_row(r["name"], str(r["published"]), str(r["failed"]), str(r["pending"]), str(r["missing"]),
+                      str(r["total"]), status)
+    Console(width=200).print(table)
+
+
+@app.command()
+def republish(
+    since: FilterSince = None, drop: FilterDrop = None,
+    all_: Annotated[bool, typer.Option("--all", help="every published record")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Send published records from the documents table to the records bucket and the
+    documents stream again: after the stream's Redis or the bucket lost them. Every
+    matching record gets a stream entry, even one it had before (readers key on `id`)."""
+    from workers.errors import UnavailableError
+    from workers.ledger.queries import parse_since
+    from workers.publish import republish as republish_records
+    from workers.tasks import resources
+
+    if not (since or drop or all_):
+        raise typer.BadParameter("say which records: --since, --drop, or --all")
+    try:
+        since_at = parse_since(since)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    settings = get_settings()
+    _ledger("republish").close()
+    _check_object_store("republish")
+    try:
+        resources.stream().ping()
+    except Exception:  # noqa: BLE001 (any failure to reach it is the same answer)
+        raise _down("republish", "stream's Redis", _safe_url(settings.stream_redis_url or settings.redis_url),
+                    False) from None
+    try:
+        count = republish_records(db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
+                                  settings=settings, since=since_at, drop=drop)
+    except UnavailableError as exc:
+        err.print(f"delo republish: stopped part way, a store stopped answering ({exc}); run it again when it is back "
+                  f"(records already sent are sent again, which readers take as an update)",
+                  soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps({"republished": count}) + "\n")
+    else:
+        print(f"{count} record(s) written to s3://{settings.records_bucket} and the stream {settings.documents_stream}")
 
 
 if __name__ == "__main__":

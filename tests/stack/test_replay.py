@@ -20,9 +20,9 @@ def documents_for(db, key: str) -> int:
     return db.execute("SELECT count(*) AS n FROM documents WHERE source_uri = %s", (source_uri(key),)).fetchone()["n"]
 
 
-def delo(*args: str, env: dict) -> dict:
-    proc = subprocess.run([str(BIN / "delo"), *args], capture_output=True, text=True, env=env, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+def delo(*args: str, env: dict, exit_status: int = 0) -> dict:
+    proc = subprocess.run([str(BIN / "delo"), *args, "--json"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == exit_status, proc.stderr
     return json.loads(proc.stdout)
 
 
@@ -55,8 +55,10 @@ def test_replay_by_id_from_the_cli(tmp_path, s3, db, intake, workers, documents_
     states = [e["state"] for e in db.execute("SELECT state FROM job_events WHERE job_id = %s ORDER BY id", (job["id"],))]
     assert states.count("failed") == 1 and states.count("queued") == 2 and states[-1] == "published"
 
-    again = delo("replay", str(job["id"]), env=stack_env)  # published: not replayed unless asked
-    assert again["replayed"] == 0 and again["skipped"] == [job["id"]]
+    again = delo("replay", str(job["id"]), env=stack_env, exit_status=1)  # published: not replayed unless asked
+    assert again["replayed"] == 0
+    assert again["skipped"] == [{"id": job["id"], "reason": "published",
+                                 "detail": "already published (--published runs it again)"}]
     assert delo("replay", "--published", str(job["id"]), env=stack_env)["replayed"] == 1
     wait_for_job(db, key)
     assert documents_for(db, key) == 1

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 
+from workers.errors import FailureCode
+from workers.ledger.jobs import STATES
 from workers.stores.postgres import unavailable_as_retryable
 
 _SPAN = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -32,10 +34,27 @@ def parse_since(value: str | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class JobFilter:
+    """A filter refuses (ValueError) what could never match, rather than match nothing:
+    an operator who typed `--state faild` must not read "0 jobs" as "all is well"."""
+
     state: str | None = None
     drop: str | None = None
     code: str | None = None
     since: datetime | None = None   # jobs whose state last changed at or after this
+    # Failures superseded by a published newer version of their object are left out
+    # unless asked for: nobody has to act on them (see migration 003).
+    superseded: bool = False
+
+    def __post_init__(self) -> None:
+        if self.state and self.state not in STATES:
+            raise ValueError(f"no state {self.state!r}; the states are {', '.join(STATES)}")
+        if self.code:
+            # Codes are upper-case names: a lower-case one can only mean the same code, so it
+            # is taken as that rather than refused (less to type, nothing ambiguous).
+            code = self.code.strip().upper()
+            if code not in FailureCode.__members__:
+                raise ValueError(f"no failure code {self.code!r}; the codes are {', '.join(FailureCode.__members__)}")
+            object.__setattr__(self, "code", code)
 
     def where(self) -> tuple[str, list]:
         clauses, args = [], []
@@ -46,7 +65,23 @@ class JobFilter:
         if self.since:
             clauses.append("state_changed_at >= %s")
             args.append(self.since)
+        if not self.superseded:
+            clauses.append("superseded_by IS NULL")
         return (" AND ".join(clauses) or "true"), args
+
+
+def check_drop(conn: psycopg.Connection, name: str | None) -> None:
+    """ValueError unless a job or a manifest names the drop: a misspelt drop matches nothing."""
+    if not name:
+        return
+    with unavailable_as_retryable():
+        if conn.execute("SELECT 1 FROM jobs WHERE drop_name = %s UNION ALL SELECT 1 FROM drops WHERE name = %s LIMIT 1",
+                        (name, name)).fetchone():
+            return
+        known = [r["name"] for r in conn.execute(
+            "SELECT name FROM (SELECT drop_name AS name, max(created_at) AS at FROM jobs WHERE drop_name IS NOT NULL "
+            "GROUP BY drop_name UNION ALL SELECT name, updated_at FROM drops) d GROUP BY name ORDER BY max(at) DESC LIMIT 10")]
+    raise ValueError(f"no drop {name!r}; " + (f"the newest are {', '.join(known)}" if known else "there are no drops yet"))
 
 
 def list_jobs(conn: psycopg.Connection, flt: JobFilter, limit: int = 100, offset: int = 0,
@@ -58,7 +93,7 @@ def list_jobs(conn: psycopg.Connection, flt: JobFilter, limit: int = 100, offset
     with unavailable_as_retryable():
         return conn.execute(
             f"SELECT id, bucket, key, drop_name, state, attempts, page_count, failure_code, failure_message, "
-            f"record_id, created_at, state_changed_at{traceback} FROM jobs WHERE {where} "
+            f"record_id, superseded_by, created_at, state_changed_at{traceback} FROM jobs WHERE {where} "
             f"ORDER BY state_changed_at DESC, id DESC LIMIT %s OFFSET %s", (*args, limit, offset)).fetchall()
 
 
@@ -77,7 +112,7 @@ def job_ids(conn: psycopg.Connection, flt: JobFilter) -> list[int]:
 def failures_by_code(conn: psycopg.Connection, since: datetime) -> dict[str, int]:
     with unavailable_as_retryable():
         rows = conn.execute("SELECT failure_code, count(*) AS n FROM jobs WHERE state = 'failed' "
-                            "AND state_changed_at >= %s GROUP BY failure_code ORDER BY n DESC", (since,))
+                            "AND superseded_by IS NULL AND state_changed_at >= %s GROUP BY failure_code ORDER BY n DESC", (since,))
         return {r["failure_code"]: r["n"] for r in rows}
 
 
@@ -98,11 +133,16 @@ def pages_per_minute(conn: psycopg.Connection, minutes: int = 60) -> list[tuple[
 
 
 def drops_summary(conn: psycopg.Connection) -> list[dict]:
-    """One row per drop: totals by outcome, pages, pages per minute over the last 10
-    minutes and the time the rest should take at that pace."""
+    """One row per drop (named by a job or by a manifest): totals by outcome, pages, pages
+    per minute over the last 10 minutes and the time the rest should take at that pace.
+
+    A drop is `done` only when nothing is pending and every file its manifest names has
+    arrived: a scanner's lost upload must not read as a finished drop. Superseded failures
+    are not counted (the newer version's job is)."""
     with unavailable_as_retryable():
         rows = conn.execute(
-            """SELECT j.drop_name AS name, count(*) AS total,
+            """WITH per_drop AS (
+                   SELECT j.drop_name AS name, count(*) AS total,
                       count(*) FILTER (WHERE j.state = 'published') AS published,
                       count(*) FILTER (WHERE j.state = 'failed') AS failed,
                       coalesce(sum(j.page_count) FILTER (WHERE j.state = 'published'), 0) AS pages,
@@ -110,12 +150,26 @@ def drops_summary(conn: psycopg.Connection) -> list[dict]:
                                AND j.state_changed_at >= now() - interval '10 minutes'), 0) / 10.0 AS pages_per_minute,
                       count(*) FILTER (WHERE j.state = 'published'
                                AND j.state_changed_at >= now() - interval '10 minutes') / 10.0 AS jobs_per_minute,
-                      min(j.created_at) AS started, max(j.state_changed_at) AS last_change,
-                      (SELECT d.manifest FROM drops d WHERE d.name = j.drop_name) AS manifest
-               FROM jobs j WHERE j.drop_name IS NOT NULL GROUP BY j.drop_name ORDER BY max(j.created_at) DESC"""
+                      min(j.created_at) AS started, max(j.state_changed_at) AS last_change, max(j.created_at) AS newest
+                   FROM jobs j WHERE j.drop_name IS NOT NULL AND j.superseded_by IS NULL GROUP BY j.drop_name),
+               missing AS (  -- manifest files with no job under drops/<name>/ (an anti-join, not a loop)
+                   SELECT d.name, count(*) AS n
+                   FROM drops d CROSS JOIN LATERAL jsonb_array_elements_text(
+                        CASE WHEN jsonb_typeof(d.manifest->'files') = 'array' THEN d.manifest->'files' ELSE '[]' END) AS f(file)
+                   WHERE NOT EXISTS (SELECT 1 FROM jobs k WHERE k.drop_name = d.name
+                                     AND k.key = 'drops/' || d.name || '/' || f.file)
+                   GROUP BY d.name)
+               SELECT coalesce(p.name, d.name) AS name, coalesce(p.total, 0) AS total,
+                      coalesce(p.published, 0) AS published, coalesce(p.failed, 0) AS failed,
+                      coalesce(p.pages, 0) AS pages, coalesce(p.pages_per_minute, 0) AS pages_per_minute,
+                      coalesce(p.jobs_per_minute, 0) AS jobs_per_minute, p.started, p.last_change,
+                      d.manifest, coalesce(m.n, 0) AS missing
+               FROM per_drop p FULL JOIN drops d ON d.name = p.name LEFT JOIN missing m ON m.name = d.name
+               ORDER BY coalesce(p.newest, d.updated_at) DESC"""
         ).fetchall()
     for r in rows:
         r["pending"] = r["total"] - r["published"] - r["failed"]
+        r["done"] = r["pending"] == 0 and r["missing"] == 0
         r["eta_minutes"] = round(r["pending"] / r["jobs_per_minute"], 1) if r["pending"] and r["jobs_per_minute"] else None
     return rows
 

@@ -3,36 +3,121 @@
 A failed job (or, when asked, a published one) goes back to `queued` with attempts + 1;
 its history stays in job_events, where the replay is marked. It then runs again from
 the source object's stored version, and since publishing is an upsert keyed by the
-record id, a replay never adds a second document. Jobs still in flight are left alone.
+record id, a replay never adds a second document. Jobs still in flight are left alone,
+and so are jobs whose object has since been published in a newer version: replaying
+them would put the older version back over the newer one.
+
+`check` reads and decides (what will run, what is skipped and why), `apply` changes the
+ledger: the CLI checks its stores and asks its questions between the two.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+
 import psycopg
 
+from workers.errors import FailureCode
 from workers.ledger import jobs as ledger
 from workers.ledger.queries import JobFilter, job_ids
+from workers.stores.postgres import unavailable_as_retryable
 
 
 def replayable_states(include_published: bool) -> tuple[str, ...]:
     return ("failed", "published") if include_published else ("failed",)
 
 
-def replay(conn: psycopg.Connection, ids: list[int], *, include_published: bool = False, by: str = "cli") -> list[int]:
-    """Re-queue those of `ids` that may be replayed; returns them (the caller sends their tasks)."""
-    allowed = replayable_states(include_published)
-    done = []
-    for job_id in ids:
+def unmendable(job: dict) -> bool:
+    """A failure a replay cannot mend: the same file fails the same way (FailureCode.retryable)."""
+    code = job.get("failure_code")
+    return job["state"] == "failed" and code in FailureCode.__members__ and not FailureCode[code].retryable
+
+
+@dataclass
+class Plan:
+    ready: list[dict] = field(default_factory=list)     # the jobs' rows, in the order asked
+    skipped: list[dict] = field(default_factory=list)   # {"id", "reason", "detail"}
+
+    def skip(self, job_id: int, reason: str, detail: str) -> None:
+        self.skipped.append({"id": job_id, "reason": reason, "detail": detail})
+
+    @property
+    def unmendable(self) -> list[dict]:
+        return [j for j in self.ready if unmendable(j)]
+
+    def unmendable_codes(self) -> dict[str, int]:
+        return dict(Counter(j["failure_code"] for j in self.unmendable))
+
+    def decline_unmendable(self) -> None:
+        """The operator said no to replaying failures that can only repeat."""
+        for job in self.unmendable:
+            self.skip(job["id"], "not_confirmed",
+                      f"{job['failure_code']} will likely fail the same way; not confirmed (--yes replays it)")
+        self.ready = [j for j in self.ready if not unmendable(j)]
+
+
+def _newer_published(conn: psycopg.Connection, job: dict) -> int | None:
+    if job.get("superseded_by"):
+        return job["superseded_by"]
+    if job["state"] != "published":
+        return None
+    with unavailable_as_retryable():
+        row = conn.execute("SELECT max(id) AS id FROM jobs WHERE bucket = %s AND key = %s AND id > %s "
+                           "AND state = 'published'", (job["bucket"], job["key"], job["id"])).fetchone()
+    return row["id"]
+
+
+def why_not(conn: psycopg.Connection, job: dict | None, job_id: int, include_published: bool) -> tuple[str, str] | None:
+    """(reason, detail) when `job` may not be replayed, None when it may: the one rule."""
+    if job is None:
+        return "unknown", f"no job {job_id} in the ledger"
+    if job["state"] not in ledger.FINAL:
+        return "in_flight", f"{job['state']}: still in flight, it ends (or is requeued) by itself"
+    newer = _newer_published(conn, job)
+    if newer:
+        return "superseded", f"job {newer} published a newer version of {job['key']}"
+    if job["state"] not in replayable_states(include_published):
+        return "published", "already published (--published runs it again)"
+    return None
+
+
+def check(conn: psycopg.Connection, ids: list[int], *, include_published: bool = False) -> Plan:
+    """What a replay of `ids` would do, changing nothing."""
+    plan = Plan()
+    for job_id in dict.fromkeys(ids):  # an id given twice is replayed once
         job = ledger.get(conn, job_id)
-        if job is None or job["state"] not in allowed:
+        reason = why_not(conn, job, job_id, include_published)
+        if reason:
+            plan.skip(job_id, *reason)
+        else:
+            plan.ready.append(job)
+    return plan
+
+
+def apply(conn: psycopg.Connection, plan: Plan, *, include_published: bool = False, by: str = "cli") -> list[int]:
+    """Re-queue the plan's jobs; returns their ids (the caller sends their tasks). A job
+    that changed since `check` (another replay, a worker) is checked again and skipped."""
+    done = []
+    for checked in plan.ready:
+        job = ledger.get(conn, checked["id"])
+        reason = why_not(conn, job, checked["id"], include_published)
+        if reason:
+            plan.skip(checked["id"], *reason)
             continue
-        ledger.transition(conn, job_id, "queued", detail={"replay": True, "by": by, "from": job["state"]})
-        done.append(job_id)
+        ledger.transition(conn, job["id"], "queued", detail={"replay": True, "by": by, "from": job["state"]})
+        done.append(job["id"])
     return done
 
 
+def replay(conn: psycopg.Connection, ids: list[int], *, include_published: bool = False, by: str = "cli") -> list[int]:
+    """Re-queue those of `ids` that may be replayed; returns them (the caller sends their tasks)."""
+    return apply(conn, check(conn, ids, include_published=include_published), include_published=include_published, by=by)
+
+
 def matching(conn: psycopg.Connection, flt: JobFilter, *, include_published: bool = False) -> list[int]:
-    """The ids a replay by filter would take: the filter's jobs in a replayable state."""
+    """The ids a replay by filter would take: the filter's jobs in a replayable state
+    (superseded failures are not among them, see JobFilter)."""
     states = replayable_states(include_published)
     if flt.state and flt.state not in states:
         return []
