@@ -14,6 +14,8 @@ BIN=.venv/bin
 export DELO_S3_ENDPOINT=${DELO_S3_ENDPOINT:-127.0.0.1:9000}
 export DELO_DATABASE_URL=${DELO_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/delo}
 export DELO_REDIS_URL=${DELO_REDIS_URL:-redis://127.0.0.1:6379/0}
+# the documents stream apart from the broker's queues (its own database here; its own server in compose)
+export DELO_STREAM_REDIS_URL=${DELO_STREAM_REDIS_URL:-redis://127.0.0.1:6379/1}
 export DELO_INTAKE_TOKEN=${DELO_INTAKE_TOKEN:-dev-token}
 export DELO_DASHBOARD_VIEWER_TOKEN=${DELO_DASHBOARD_VIEWER_TOKEN:-dev-viewer}
 export DELO_DASHBOARD_OPERATOR_TOKEN=${DELO_DASHBOARD_OPERATOR_TOKEN:-dev-operator}
@@ -45,6 +47,8 @@ up() {
     $BIN/python -c "from workers.stores.postgres import ensure_database; ensure_database('$DELO_DATABASE_URL', fresh=True)"
     # and tasks left in the broker name jobs of the old ledger
     $BIN/celery -A workers.celery_app purge -f -Q ocr,ocr_bulk,parse,publish >/dev/null
+    # and so do the sweep's marks of which jobs the broker holds (workers/sweep.py)
+    $BIN/python -c "import redis; redis.Redis.from_url('$DELO_REDIS_URL').delete('delo:in-broker')"
     echo "  database ${DELO_DATABASE_URL##*/} (re)created empty, queues purged"
   fi
   launch s3 $BIN/moto_server -H 127.0.0.1 -p "${DELO_S3_ENDPOINT##*:}"

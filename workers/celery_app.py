@@ -1,13 +1,16 @@
 """The Celery app: queues ocr / parse / publish on the Redis broker, and the settings
 that keep a task from being lost or run twice (measured, see ../shared/DESIGN.md):
 acks_late + reject_on_worker_lost bring back the task of a killed child; a visibility
-timeout above the longest task keeps a healthy worker's task from being redelivered."""
+timeout above the longest task keeps a healthy worker's task from being redelivered.
+A whole worker lost, or messages the broker lost, are the sweep's (workers/sweep.py)."""
 
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import worker_ready
 from kombu import Queue
 
+from workers import sweep
 from workers.config import get_settings
 
 settings = get_settings()
@@ -25,6 +28,7 @@ app.conf.update(
         "delo.publish": {"queue": "publish"},
         "delo.reconcile": {"queue": "publish"},
         "delo.dispatch": {"queue": "publish"},
+        "delo.sweep": {"queue": "publish"},
     },
     task_acks_late=True,
     task_reject_on_worker_lost=True,
@@ -40,8 +44,20 @@ app.conf.update(
     # the intake must answer in milliseconds: with the broker down it gives up quickly
     # and leaves the job to the reconciler rather than hold MinIO's request
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
-    beat_schedule={"reconcile": {"task": "delo.reconcile", "schedule": float(settings.reconcile_every_seconds)}},
+    beat_schedule={
+        "reconcile": {"task": "delo.reconcile", "schedule": float(settings.reconcile_every_seconds)},
+        # a sweep that waited past the next one is of no use: it expires
+        "sweep": {"task": "delo.sweep", "schedule": settings.sweep_every_seconds,
+                  "options": {"expires": settings.sweep_every_seconds}},
+    },
 )
+
+
+@worker_ready.connect
+def _start_heartbeat(sender, **_) -> None:
+    """Each worker says which messages it holds, so that a dead one's go back to their
+    queue in seconds (workers/sweep.py)."""
+    sweep.Heartbeat(settings.redis_url, sender.hostname, settings.worker_lost_after_seconds).start()
 
 
 def ocr_queue(drop: str | None) -> str:
@@ -51,5 +67,8 @@ def ocr_queue(drop: str | None) -> str:
 def send_jobs(job_ids: list[int], batch: int = 500) -> None:
     """Hand jobs already queued in the ledger to the workers: one `delo.dispatch` task per
     batch, which sends each job's start task to the right queue."""
+    from workers.tasks import resources
+
     for i in range(0, len(job_ids), batch):
         app.send_task("delo.dispatch", kwargs={"job_ids": job_ids[i: i + batch]}, queue="publish")
+        sweep.mark_dispatching(resources.broker(), job_ids[i: i + batch])

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     worker_max_memory_kb: int = 1_500_000
     # A task whose store did not answer is retried after 1, 2, 4, 8 s, then every
     # retry_delay_max_seconds (each delay 50–100% of its step): an outage is noticed
-    # within that long after it ends. 40 tries outlast an outage of about 5 minutes.
+    # within that long after it ends. 40 tries span 3 to 6 minutes.
     task_max_retries: int = 40
     retry_delay_max_seconds: float = 10.0
     # Recovery (workers/sweep.py): every sweep_every_seconds, jobs whose messages the

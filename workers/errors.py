@@ -32,6 +32,7 @@ class FailureCode(str, Enum):
     OCR_FAILED = "OCR_FAILED"
     TOOL_MISSING = "TOOL_MISSING"
     NOT_FOUND = "NOT_FOUND"
+    INVALID_KEY = "INVALID_KEY"  # a key S3 clients cannot ask for (a `.` or `..` segment)
     INTERNAL = "INTERNAL"  # a bug in delo, not in the input: reported, never hidden
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # object store, database or broker unreachable
 

@@ -1,9 +1,13 @@
 """Publishing a record where downstream systems read it: PostgreSQL `documents`, the
 records bucket (`<id>.json`, `<id>.txt`) and an event on a Redis stream. Every step is
-an upsert keyed by the record id, so publishing twice (a retry, a replay) changes
-nothing but the timestamp."""
+keyed by the record id, so publishing twice (a retry, a duplicate delivery) changes
+nothing but the timestamp: the first two are upserts, and the stream takes an entry only
+when the record's content differs from the last one streamed for its id."""
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 import redis
 from minio import Minio
@@ -12,14 +16,45 @@ from workers.config import Settings
 from workers.errors import UnavailableError
 from workers.stores import objectstore, postgres
 
+# XADD unless the record's digest is the one last streamed for its id; the digests live
+# beside the stream, so they are lost with it, and a stream rebuilt from nothing gets all.
+_STREAM_ONCE = """
+if redis.call('HGET', KEYS[2], ARGV[1]) == ARGV[2] and ARGV[3] == '0' then return 0 end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', '1000000', '*', unpack(ARGV, 4))
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1"""
 
-def publish(record: dict, *, db, s3: Minio, broker: redis.Redis, settings: Settings) -> None:
-    postgres.upsert_document(db, record)
-    objectstore.put_record(s3, settings.records_bucket, record)
+
+def digest(record: dict) -> str:
+    """What a downstream reader would see change: not the OCR's timings."""
+    content = {k: record.get(k) for k in ("source", "text", "record", "warnings")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def stream_entry(stream: redis.Redis, settings: Settings, record: dict, *, force: bool = False) -> bool:
+    """The record's event on the documents stream; False when it was there already."""
+    fields = {"id": record["id"], "uri": record["source"]["uri"], "version": record["source"].get("version") or "",
+              "document_type": record["record"]["document_type"] or "", "date": record["record"]["date"] or ""}
+    args = [record["id"], digest(record), "1" if force else "0", *(x for kv in fields.items() for x in kv)]
     try:
-        broker.xadd(settings.documents_stream, {
-            "id": record["id"], "uri": record["source"]["uri"], "version": record["source"].get("version") or "",
-            "document_type": record["record"]["document_type"] or "", "date": record["record"]["date"] or "",
-        }, maxlen=1_000_000, approximate=True)
+        return bool(stream.eval(_STREAM_ONCE, 2, settings.documents_stream, f"{settings.documents_stream}:digests",
+                                *args))
     except redis.RedisError as exc:
         raise UnavailableError(f"redis stream {settings.documents_stream}: {exc}") from exc
+
+
+def publish(record: dict, *, db, s3: Minio, stream: redis.Redis, settings: Settings, force_stream: bool = False) -> None:
+    postgres.upsert_document(db, record)
+    objectstore.put_record(s3, settings.records_bucket, record)
+    stream_entry(stream, settings, record, force=force_stream)
+
+
+def republish(*, db, s3: Minio, stream: redis.Redis, settings: Settings, since=None, drop: str | None = None) -> int:
+    """Records from the documents table back to the records bucket and the stream (after a
+    stream or bucket was lost): every matching record, streamed even if streamed before."""
+    count = 0
+    for record in postgres.iter_documents(db, since=since, drop=drop):
+        objectstore.put_record(s3, settings.records_bucket, record)
+        stream_entry(stream, settings, record, force=True)
+        count += 1
+    return count

@@ -163,7 +163,10 @@ def drops_page(request: Request, role: Role = Depends(viewer)):
 
 @api.get("/drops/{name}", response_class=HTMLResponse)
 def drop_page(request: Request, name: str, state: str | None = None, role: Role = Depends(viewer)):
-    flt = JobFilter(drop=name, state=state or None)
+    try:
+        flt = JobFilter(drop=name, state=state or None)
+    except ValueError as exc:  # a state that cannot match (JobFilter says which exist)
+        raise HTTPException(400, str(exc)) from None
     with pool.connection() as conn:
         summary = next((d for d in queries.drops_summary(conn) if d["name"] == name), None)
         if summary is None:

@@ -43,8 +43,9 @@ def test_upload_and_event_give_a_published_record(tmp_path, s3, db, intake, work
     stored = json.loads(s3.get_object("records", f"{doc_id}.json").read())
     assert stored == record
     assert s3.get_object("records", f"{doc_id}.txt").read().decode() == record["text"]
-    events = redis.Redis.from_url(stack_env["DELO_REDIS_URL"]).xrange("delo:documents")
+    events = redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"]).xrange("delo:documents")
     assert any(fields[b"id"] == doc_id.encode() for _, fields in events)
+    assert not redis.Redis.from_url(stack_env["DELO_REDIS_URL"]).exists("delo:documents")  # not on the broker
     states = [e["state"] for e in db.execute("SELECT state FROM job_events WHERE job_id = %s ORDER BY id", (job["id"],))]
     assert states[0] == "received" and states[-1] == "published" and "parsing" in states
 
@@ -148,7 +149,7 @@ def test_reconciler_requeues_a_job_whose_task_was_lost(tmp_path, s3, db, workers
     job_id, created = ledger.create(db, "scans", key, etag=obj["etag"], size=obj["size"], queued=True)
     assert created
     db.execute("UPDATE jobs SET state_changed_at = now() - interval '1 hour' WHERE id = %s", (job_id,))
-    proc = subprocess.run([str(BIN / "delo"), "reconcile"], capture_output=True, text=True,
+    proc = subprocess.run([str(BIN / "delo"), "reconcile", "--json"], capture_output=True, text=True,
                           env={**stack_env, "DELO_STUCK_AFTER_SECONDS": "600"}, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["requeued_stuck"] >= 1
@@ -216,3 +217,13 @@ def test_concurrent_duplicate_events_make_one_job(tmp_path, s3, db, intake) -> N
     assert [a.status_code for a in answers] == [200] * 16
     assert sum(len(a.json()["jobs"]) for a in answers) == 1
     assert db.execute("SELECT count(*) AS n FROM jobs WHERE key = %s", (key,)).fetchone()["n"] == 1
+
+
+def test_a_key_with_a_dot_dot_segment_fails_its_job_with_a_named_code(db, intake, workers) -> None:
+    """S3 stores `a/../b.png`; the SDK will not ask for it. Its job fails as INVALID_KEY (the
+    upload's fault, not delo's INTERNAL), naming the key."""
+    key = "single/../escape.png"
+    notify(intake, minio_event({"key": key, "etag": "0" * 32, "size": 10}))
+    [job] = wait_for_job(db, key, timeout=60)
+    assert (job["state"], job["failure_code"]) == ("failed", "INVALID_KEY")
+    assert key in job["failure_message"]

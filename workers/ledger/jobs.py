@@ -17,6 +17,7 @@ from workers.stores.postgres import unavailable_as_retryable
 
 STATES = ("received", "queued", "ocr", "parsing", "publishing", "published", "failed")
 FINAL = ("published", "failed")
+IN_FLIGHT = ("received", "queued", "ocr", "parsing", "publishing")
 _ALLOWED = {
     "received": {"queued", "failed"},
     "queued": {"queued", "ocr", "failed"},
@@ -83,14 +84,21 @@ def create(conn: psycopg.Connection, bucket: str, key: str, *, etag: str, versio
 
 
 def transition(conn: psycopg.Connection, job_id: int, state: str, *, detail: dict | None = None,
-               failure: tuple[str, str] | None = None, **fields) -> dict:
+               failure: tuple[str, str] | None = None, attempt: int | None = None,
+               only_from: tuple[str, ...] | None = None, **fields) -> dict | None:
     """Move a job to `state`, recording the time spent in the state it leaves.
-    `fields` may set page_count and record_id; `failure` is (code, message)."""
+    `fields` may set page_count and record_id; `failure` is (code, message).
+
+    A task passes the `attempt` it belongs to and the states it may move the job `only_from`:
+    when the job has been sent again since (a newer attempt) or another delivery of the same
+    task got there first, nothing changes and None is returned: duplicates stay harmless."""
     assert state in STATES
     with unavailable_as_retryable(), conn.transaction():
-        job = conn.execute("SELECT state, timings FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
+        job = conn.execute("SELECT state, attempts, timings FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
         if job is None:
             raise TransitionError(f"job {job_id} does not exist")
+        if (attempt is not None and job["attempts"] != attempt) or (only_from and job["state"] not in only_from):
+            return None
         if state not in _ALLOWED[job["state"]]:
             raise TransitionError(f"job {job_id}: {job['state']} → {state} is not a transition")
         sets = ["state = %s", "state_changed_at = now()",
@@ -135,6 +143,26 @@ def stuck(conn: psycopg.Connection, older_than_seconds: int) -> list[int]:
             (older_than_seconds,),
         ).fetchall()
     return [r["id"] for r in rows]
+
+
+def in_flight(conn: psycopg.Connection, older_than_seconds: float) -> list[tuple[int, int, float]]:
+    """(id, attempts, seconds since it last moved) of the jobs short of the end that have
+    not moved for `older_than_seconds`."""
+    with unavailable_as_retryable():
+        rows = conn.execute(
+            "SELECT id, attempts, extract(epoch FROM now() - state_changed_at)::float AS idle FROM jobs "
+            "WHERE state NOT IN ('published', 'failed') AND state_changed_at < now() - make_interval(secs => %s) "
+            "ORDER BY id",
+            (older_than_seconds,),
+        ).fetchall()
+    return [(r["id"], r["attempts"], r["idle"]) for r in rows]
+
+
+def queued(conn: psycopg.Connection, job_ids: list[int]) -> list[dict]:
+    """Those of `job_ids` still queued, with what sending them needs."""
+    with unavailable_as_retryable():
+        return conn.execute("SELECT id, drop_name, attempts FROM jobs WHERE id = ANY(%s) AND state = 'queued'",
+                            (job_ids,)).fetchall()
 
 
 def known_etags(conn: psycopg.Connection, bucket: str) -> set[tuple[str, str]]:

@@ -44,6 +44,9 @@ def ensure_buckets(s3: Minio, *names: str) -> None:
 
 
 def download(s3: Minio, bucket: str, key: str, version_id: str | None, dest: Path) -> Path:
+    if any(part in (".", "..") for part in key.split("/")):
+        # S3 stores such a key, but the SDK refuses to ask for it (a path-traversal guard)
+        raise InputError(FailureCode.INVALID_KEY, f"s3://{bucket}/{key}: a key with a '.' or '..' segment cannot be read")
     with unavailable_as_retryable(f"get s3://{bucket}/{key}", missing_is_final=True):
         s3.fget_object(bucket, key, str(dest), version_id=version_id)
     return dest

@@ -101,6 +101,25 @@ def search_documents(conn: psycopg.Connection, query: str, limit: int = 20) -> l
         ).fetchall()
 
 
+def iter_documents(conn: psycopg.Connection, *, since=None, drop: str | None = None,
+                   batch: int = 500) -> Iterator[dict]:
+    """Published records, oldest change first, updated since `since` and/or of one drop;
+    read a batch at a time (keyset on (updated_at, id)), so millions never sit in memory."""
+    after: tuple = ("-infinity", "")
+    while True:
+        with unavailable_as_retryable():
+            rows = conn.execute(
+                """SELECT id, updated_at, record FROM documents
+                   WHERE (updated_at, id) > (%s::timestamptz, %s) AND (%s::timestamptz IS NULL OR updated_at >= %s)
+                     AND (%s::text IS NULL OR record->'source'->>'drop' = %s)
+                   ORDER BY updated_at, id LIMIT %s""",
+                (*after, since, since, drop, drop, batch)).fetchall()
+        yield from (r["record"] for r in rows)
+        if len(rows) < batch:
+            return
+        after = (rows[-1]["updated_at"], rows[-1]["id"])
+
+
 def get_document(conn: psycopg.Connection, doc_id: str) -> dict | None:
     with unavailable_as_retryable():
         row = conn.execute("SELECT record FROM documents WHERE id = %s", (doc_id,)).fetchone()

@@ -1,18 +1,23 @@
 """The job's tasks: start (queue ocr) fans a source out by page, ocr_page (ocr) reads one
 page, parse (parse) puts the pages back in order and builds the record, publish
-(publish) writes it out. Transient failures of the stores are retried with exponential
-backoff and jitter; bad input fails its job at once with its failure code."""
+(publish) writes it out. Transient failures of the stores are retried with capped
+exponential backoff; bad input fails its job at once with its failure code.
+
+Every task names the `attempt` of its job it belongs to (jobs.attempts when it was sent):
+when the sweep or a replay has sent the job again since, the task is a leftover and does
+nothing; a second delivery of the same task finds the job already moved on and does
+nothing either (`ledger.transition(..., attempt=, only_from=)`)."""
 
 from __future__ import annotations
 
 import logging
+import random
 
 import kombu.exceptions
 import redis.exceptions
 from celery import Task, chord
 
-from workers import pipeline
-from workers import drops
+from workers import drops, pipeline, sweep
 from workers.celery_app import app, ocr_queue
 from workers.config import get_settings
 from workers.errors import DeloError, FailureCode, UnavailableError
@@ -27,16 +32,28 @@ log = logging.getLogger(__name__)
 settings = get_settings()
 
 
+# stores that did not answer; the broker refusing a task sent from a task
+PASSING = (UnavailableError, kombu.exceptions.OperationalError, redis.exceptions.ConnectionError)
+
+
+def retry_delay(retries: int, cap: float) -> float:
+    """1, 2, 4, 8 s … then `cap`, each 50–100% of its step: never 0 s (a retry that fires
+    at once burns an attempt on the same outage), and never longer than `cap`, so work
+    resumes within `cap` of an outage's end. The spread keeps retries from arriving in step."""
+    return min(cap, 2.0 ** retries) * random.uniform(0.5, 1.0)
+
+
 class JobTask(Task):
     """Retries what may pass (a store that did not answer), and when a task gives up,
     records the failure on its job so the ledger never shows a job in flight forever."""
 
-    # stores that did not answer; the broker refusing a task sent from a task
-    autoretry_for = (UnavailableError, kombu.exceptions.OperationalError, redis.exceptions.ConnectionError)
-    retry_backoff = 2
-    retry_backoff_max = 300
-    retry_jitter = True
     max_retries = settings.task_max_retries
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except PASSING as exc:  # past max_retries, retry() raises exc: on_failure fails the job
+            raise self.retry(exc=exc, countdown=retry_delay(self.request.retries, settings.retry_delay_max_seconds))
 
     def before_start(self, task_id, args, kwargs):
         if self.request.retries:
@@ -47,56 +64,70 @@ class JobTask(Task):
         if job_id is None:
             return
         code = exc.code.value if isinstance(exc, DeloError) else FailureCode.INTERNAL.value
-        fail(job_id, code, str(getattr(exc, "message", exc)) or type(exc).__name__, traceback=str(einfo))
+        fail(job_id, code, str(getattr(exc, "message", exc)) or type(exc).__name__, traceback=str(einfo),
+             attempt=kwargs.get("attempt"))
 
 
-def fail(job_id: int, code: str, message: str, traceback: str | None = None) -> None:
+def fail(job_id: int, code: str, message: str, traceback: str | None = None, attempt: int | None = None) -> None:
     try:
-        ledger.transition(resources.db(), job_id, "failed", failure=(code, message[:2000]),
-                          detail={"traceback": traceback[-4000:]} if traceback else None)
-    except Exception:  # the ledger itself unreachable: the reconciler will find the job stuck
+        if ledger.transition(resources.db(), job_id, "failed", failure=(code, message[:2000]), attempt=attempt,
+                             only_from=ledger.IN_FLIGHT,
+                             detail={"traceback": traceback[-4000:]} if traceback else None):
+            sweep.forget(resources.broker(), job_id)
+    except Exception:  # the ledger unreachable: without its mark, the sweep sends the job again once it is back
         log.exception("could not record the failure of job %s", job_id)
+        sweep.forget(resources.broker(), job_id)
 
 
-def _job(job_id: int) -> dict | None:
+def _job(job_id: int, attempt: int | None, states: tuple[str, ...]) -> dict | None:
+    """The job, when this task still has work on it: its attempt is the current one (None:
+    a task sent before attempts were named) and the job is in one of `states`."""
     job = ledger.get(resources.db(), job_id)
     if job is None:
         log.warning("job %s is not in the ledger", job_id)
+        return None
+    if (attempt is not None and job["attempts"] != attempt) or job["state"] not in states:
+        log.info("job %s: a leftover task (attempt %s, job at attempt %s, %s)", job_id, attempt,
+                 job["attempts"], job["state"])
+        return None
     return job
 
 
 @app.task(name="delo.start", base=JobTask, bind=True, ignore_result=True)
-def start(self, *, job_id: int) -> None:
-    job = _job(job_id)
-    if job is None or job["state"] not in ("queued", "ocr"):
-        return  # a duplicate delivery of a job already past this point
+def start(self, *, job_id: int, attempt: int | None = None) -> None:
+    job = _job(job_id, attempt, ("queued", "ocr"))
+    if job is None:
+        return
+    attempt = job["attempts"]
     db = resources.db()
-    ledger.transition(db, job_id, "ocr")
+    ledger.transition(db, job_id, "ocr", attempt=attempt)
     resources.sweep_cache()
     try:
-        source = stage.open_source(resources.fetch(job), settings)
+        source = stage.open_source(resources.fetch(job), settings, name=job["key"])
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
-        fail(job_id, exc.code.value, exc.message)
+        fail(job_id, exc.code.value, exc.message, attempt=attempt)
         return
-    ledger.transition(db, job_id, "ocr", page_count=source.page_count, detail={"pages": source.page_count})
+    ledger.transition(db, job_id, "ocr", page_count=source.page_count, detail={"pages": source.page_count},
+                      attempt=attempt)
     meta = {"content_type": source.content_type, "sha256": source.sha256}
+    after = {"job_id": job_id, "source": meta, "attempt": attempt}
     if source.page_count == 1:
         # a single page is read here: a second task would only add a hop and a download
-        parse.apply_async([[_read_page(source.path, source.kind, 1)]], kwargs={"job_id": job_id, "source": meta})
+        parse.apply_async([[_read_page(source.path, source.kind, 1, job["key"])]], kwargs=after)
         return
     # one task per page: every worker takes a share of a long document; the source was
     # checked here once, so a page task only renders and reads its page
     queue = ocr_queue(job["drop_name"])
-    chord(ocr_page.s(job_id=job_id, number=n, kind=source.kind).set(queue=queue)
-          for n in range(1, source.page_count + 1))(parse.s(job_id=job_id, source=meta))
+    chord(ocr_page.s(job_id=job_id, number=n, kind=source.kind, attempt=attempt).set(queue=queue)
+          for n in range(1, source.page_count + 1))(parse.s(**after))
 
 
-def _read_page(path, kind: str, number: int) -> dict:
+def _read_page(path, kind: str, number: int, name: str | None = None) -> dict:
     """A page's result, or its failure as data: one bad page fails the job, not the chord."""
     try:
-        return vars(stage.ocr_one_page(path, kind, number, settings))
+        return vars(stage.ocr_one_page(path, kind, number, settings, name))  # name: the key, not the cache file
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -104,59 +135,69 @@ def _read_page(path, kind: str, number: int) -> dict:
 
 
 @app.task(name="delo.ocr_page", base=JobTask, bind=True)
-def ocr_page(self, *, job_id: int, number: int, kind: str) -> dict:
-    job = _job(job_id)
-    if job is None or job["state"] in ledger.FINAL:
-        return {"number": number, "failure": ["SUPERSEDED", "the job ended before this page"]}
-    return _read_page(resources.fetch(job), kind, number)
+def ocr_page(self, *, job_id: int, number: int, kind: str, attempt: int | None = None) -> dict:
+    job = _job(job_id, attempt, ("ocr",))
+    if job is None:
+        return {"number": number, "failure": ["SUPERSEDED", "the job moved on before this page"]}
+    return _read_page(resources.fetch(job), kind, number, job["key"])
 
 
 @app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
-def parse(self, pages: list[dict], *, job_id: int, source: dict) -> None:
-    job = _job(job_id)
-    if job is None or job["state"] in ledger.FINAL:
+def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | None = None) -> None:
+    job = _job(job_id, attempt, ("ocr",))
+    if job is None:
         return
+    attempt = job["attempts"]
     failed = [p["failure"] for p in pages if "failure" in p]
     if failed:
-        fail(job_id, *failed[0])
+        fail(job_id, *failed[0], attempt=attempt)
         return
     db = resources.db()
-    ledger.transition(db, job_id, "parsing")
+    if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr",)) is None:
+        return  # another delivery of this task got here first
     ocr = OcrResult(source["content_type"], source["sha256"], stage.tesseract.version(), settings.ocr_languages,
                     pages=sorted((PageResult(**{**p, "steps": tuple(p["steps"])}) for p in pages),
                                  key=lambda p: p.number))
     try:
         stage.check_text(ocr, job["key"])
     except DeloError as exc:
-        fail(job_id, exc.code.value, exc.message)
+        fail(job_id, exc.code.value, exc.message, attempt=attempt)
         return
     record = pipeline.build_record(uri=ledger.source_uri(job["bucket"], job["key"]), version=job["version"],
                                    drop=job["drop_name"], ocr=ocr, settings=settings)
     drops.apply(record, drops.manifest_of(db, job["drop_name"]))
-    ledger.transition(db, job_id, "publishing", record_id=record["id"])
-    publish.apply_async(kwargs={"job_id": job_id, "record": record})
+    if ledger.transition(db, job_id, "publishing", record_id=record["id"], attempt=attempt) is None:
+        return
+    publish.apply_async(kwargs={"job_id": job_id, "record": record, "attempt": attempt})
 
 
 @app.task(name="delo.publish", base=JobTask, bind=True, ignore_result=True)
-def publish(self, *, job_id: int, record: dict) -> None:
-    db = resources.db()
-    job = _job(job_id)
-    if job is None or job["state"] == "failed":
+def publish(self, *, job_id: int, record: dict, attempt: int | None = None) -> None:
+    job = _job(job_id, attempt, ("publishing",))
+    if job is None:
         return
-    publish_record(record, db=resources.documents_db(), s3=resources.s3(), broker=resources.broker(), settings=settings)
-    if job["state"] != "published":
-        ledger.transition(db, job_id, "published", record_id=record["id"])
+    publish_record(record, db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
+                   settings=settings)
+    if ledger.transition(resources.db(), job_id, "published", record_id=record["id"], attempt=job["attempts"],
+                         only_from=("publishing",)):
+        sweep.forget(resources.broker(), job_id)
 
 
-@app.task(name="delo.dispatch", bind=True, ignore_result=True, autoretry_for=(Exception,), retry_backoff=True,
-          max_retries=settings.task_max_retries)
+@app.task(name="delo.dispatch", base=JobTask, bind=True, ignore_result=True)
 def dispatch(self, *, job_ids: list[int]) -> None:
     """A batch of queued jobs (from the intake, a replay): one start task each, over one
     broker connection, drops' jobs on the bulk queue."""
-    rows = resources.db().execute("SELECT id, drop_name FROM jobs WHERE id = ANY(%s)", (job_ids,)).fetchall()
+    send_starts(ledger.queued(resources.db(), job_ids))
+
+
+def send_starts(jobs: list[dict]) -> None:
+    """The start task of each job's current attempt, then its mark in the broker (after:
+    a mark must never claim a message that was not sent)."""
     with app.producer_or_acquire() as producer:
-        for row in rows:
-            start.apply_async(kwargs={"job_id": row["id"]}, queue=ocr_queue(row["drop_name"]), producer=producer)
+        for job in jobs:
+            start.apply_async(kwargs={"job_id": job["id"], "attempt": job["attempts"]},
+                              queue=ocr_queue(job["drop_name"]), producer=producer)
+    sweep.mark_sent(resources.broker(), {job["id"]: job["attempts"] for job in jobs})
 
 
 @app.task(name="delo.reconcile", base=JobTask, bind=True)
@@ -164,7 +205,14 @@ def reconcile(self) -> dict:
     return reconcile_bucket(resources.db(), resources.s3(), settings, enqueue)
 
 
+@app.task(name="delo.sweep", ignore_result=True)
+def sweep_now() -> dict:
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        return sweep.sweep(resources.db(), channel.client, channel.qos, settings, enqueue)
+
+
 def enqueue(job_id: int) -> None:
-    """Queue a job that is in the ledger: the ledger row is always written first."""
-    job = ledger.transition(resources.db(), job_id, "queued")
-    start.apply_async(kwargs={"job_id": job_id}, queue=ocr_queue(job["drop_name"]))
+    """Queue a job that is in the ledger, as a new attempt: the ledger row is always written
+    first, and tasks of the attempts before it become leftovers."""
+    send_starts([ledger.transition(resources.db(), job_id, "queued")])

@@ -1,5 +1,6 @@
 """What a worker process holds open: one database connection, one object-store client,
-one Redis client, and a cache of downloaded sources shared by the page tasks."""
+a Redis client for the broker and one for the documents stream, and a cache of
+downloaded sources shared by the page tasks."""
 
 from __future__ import annotations
 
@@ -59,13 +60,24 @@ def broker() -> redis.Redis:
     return redis.Redis.from_url(get_settings().redis_url)
 
 
+@lru_cache(maxsize=1)
+def stream() -> redis.Redis:
+    """The documents stream's Redis: its own, or the broker's when none is configured."""
+    settings = get_settings()
+    return redis.Redis.from_url(settings.stream_redis_url or settings.redis_url)
+
+
 def fetch(job: dict) -> Path:
     """The job's source on local disk, downloaded once per worker machine."""
     settings = get_settings()
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(f"{job['bucket']}/{job['key']}@{job['version']}".encode()).hexdigest()[:24]
     path = settings.cache_dir / name
-    if not path.exists():
+    try:
+        # Touched on every use, so that a file's age means "last used" to sweep_cache:
+        # a long document's source is used by each of its page tasks and stays.
+        os.utime(path)
+    except FileNotFoundError:
         partial = path.with_suffix(f".{os.getpid()}.part")
         objectstore.download(s3(), job["bucket"], job["key"], job["version_id"], partial)
         partial.replace(path)
@@ -73,10 +85,14 @@ def fetch(job: dict) -> Path:
 
 
 def sweep_cache(max_age_seconds: int = 3600) -> None:
-    cache = get_settings().cache_dir
+    """Delete sources nobody has used (see fetch) for max_age_seconds, and never one used
+    more recently than the broker's visibility timeout: a page task still reading its
+    source (render, then OCR) cannot have been running longer than that."""
+    settings = get_settings()
+    cache = settings.cache_dir
     if not cache.exists():
         return
-    cutoff = time.time() - max_age_seconds
+    cutoff = time.time() - max(max_age_seconds, settings.visibility_timeout_seconds)
     for f in cache.iterdir():
         try:
             if f.stat().st_mtime < cutoff:
