@@ -85,8 +85,31 @@ async def lifespan(_: FastAPI):
     pool.close()
 
 
-# csrf_protect on the app, not per route: a POST route added later is covered too
+MAX_BODY_BYTES = 64 * 1024  # a replay of 1,000 selected jobs is a 15 KB form
+
+
+class SmallBodies:
+    """A body is let through only when it declares a length under MAX_BODY_BYTES (uvicorn
+    holds it to that length): a 50 MB POST is refused before a byte of it is read. ASGI
+    middleware, since FastAPI parses a form before any dependency runs."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            refusal = (411, "a request body must declare its Content-Length") if not declared.isdigit() else \
+                (413, f"a request body is at most {MAX_BODY_BYTES} bytes") if int(declared) > MAX_BODY_BYTES else None
+            if refusal:
+                await JSONResponse({"error": refusal[1]}, status_code=refusal[0])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+# on the app, not per route: a POST route added later is covered too
 api = FastAPI(title="delo dashboard", lifespan=lifespan, dependencies=[Depends(csrf_protect)])
+api.add_middleware(SmallBodies)
 broker = redis.Redis.from_url(settings.redis_url)
 
 

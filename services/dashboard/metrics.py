@@ -25,7 +25,8 @@ class LedgerCollector:
             + ", ".join(f"count(*) FILTER (WHERE s <= {b}) AS b{i}" for i, b in enumerate(BUCKETS))
             + ", count(s) AS timed, coalesce(sum(s), 0) AS total FROM ("
             "  SELECT state, failure_code, page_count, CASE WHEN state = 'published' AND timings ? 'ocr'"
-            "    THEN (timings->>'ocr')::float / greatest(page_count, 1) END AS s FROM jobs OFFSET 0) t"  # OFFSET 0: compute s once a row, not once per bucket
+            "    THEN (timings->>'ocr')::float / greatest(page_count, 1) END AS s FROM jobs"
+            "  WHERE superseded_by IS NULL OFFSET 0) t"  # a superseded failure is no one's to act on  # OFFSET 0: compute s once a row, not once per bucket
             " GROUP BY state, failure_code").fetchall()
         jobs = GaugeMetricFamily("delo_jobs", "jobs in the ledger by state", labels=["state"])
         by_state: dict[str, int] = {}

@@ -118,3 +118,14 @@ def test_the_cookie_is_secure_over_tls(dashboard) -> None:
 
     assert "secure" in login_cookie(**{"X-Forwarded-Proto": "https"}).lower()
     assert "secure" not in login_cookie().lower()
+
+
+def test_a_body_over_the_limit_or_of_no_declared_length_is_refused_unread(dashboard, db) -> None:
+    job_id = failed_job(db)
+    big = httpx.post(f"{dashboard}/failures/replay", headers=BEARER,
+                     data={"job_id": job_id, "pad": "x" * (2 * 1024 * 1024)})
+    assert big.status_code == 413
+    chunked = httpx.post(f"{dashboard}/failures/replay", headers={**BEARER, "Content-Type": "application/x-www-form-urlencoded"},
+                         content=iter([f"job_id={job_id}".encode()]))  # a generator: sent chunked, no length
+    assert chunked.status_code == 411
+    assert replays(db, job_id) == 0

@@ -118,10 +118,15 @@ def test_a_failure_superseded_by_a_newer_published_version_leaves_the_counts(db,
     code = f"TEST_{fresh}"  # the ledger keeps any code; this one is this test's alone
     old = make(db, fresh, f"drops/{drop}/a.png", "queued", "failed", failure=(code, "x"), etag="v1")
     assert ledger.get(db, old)["superseded_by"] is None
+    counts = ledger.counts_by_state(db)
     assert queries.failures_by_code(db, datetime(1970, 1, 1).astimezone()).get(code) == 1
     new = make(db, fresh, f"drops/{drop}/a.png", *PUBLISHED, etag="v2")
     assert ledger.get(db, old)["superseded_by"] == new
     assert code not in queries.failures_by_code(db, datetime(1970, 1, 1).astimezone())
+    # the overview's and /metrics' jobs by state: one failure fewer, one superseded more
+    now = ledger.counts_by_state(db)
+    assert now.get("failed", 0) == counts["failed"] - 1
+    assert now.get("superseded", 0) == counts.get("superseded", 0) + 1
     # the other order: the newer published first, the older fails after
     late = make(db, fresh, f"drops/{drop}/b.png", "queued", "ocr", etag="v1")
     newer = make(db, fresh, f"drops/{drop}/b.png", *PUBLISHED, etag="v2")

@@ -227,3 +227,21 @@ def test_a_key_with_a_dot_dot_segment_fails_its_job_with_a_named_code(db, intake
     [job] = wait_for_job(db, key, timeout=60)
     assert (job["state"], job["failure_code"]) == ("failed", "INVALID_KEY")
     assert key in job["failure_message"]
+
+
+def test_an_object_over_the_size_limit_is_refused_before_it_is_downloaded(tmp_path, s3, db, intake, workers,
+                                                                         stack_env) -> None:
+    """The event carries the object's size: a job over DELO_MAX_FILE_BYTES fails as
+    FILE_TOO_LARGE without the worker fetching a byte of it."""
+    from pathlib import Path
+
+    key = "single/claims-to-be-huge.png"
+    obj = upload(s3, key, png_bytes(tmp_path))
+    notify(intake, minio_event({**obj, "size": 600 * 2**20}))
+    [job] = wait_for_job(db, key, timeout=60)
+    assert (job["state"], job["failure_code"]) == ("failed", "FILE_TOO_LARGE")
+    assert key in job["failure_message"] and "600 MiB" in job["failure_message"]
+    from workers.tasks.resources import cache_path
+
+    assert cache_path(job).parent == Path(stack_env["DELO_CACHE_DIR"])
+    assert not cache_path(job).exists()  # never fetched

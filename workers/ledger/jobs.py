@@ -172,6 +172,10 @@ def known_etags(conn: psycopg.Connection, bucket: str) -> set[tuple[str, str]]:
 
 
 def counts_by_state(conn: psycopg.Connection) -> dict[str, int]:
+    """Jobs by state; a failure a newer version's publication superseded counts as
+    `superseded`, not as a failure anyone must act on."""
     with unavailable_as_retryable():
-        return {r["state"]: r["n"] for r in conn.execute("SELECT state, count(*) AS n FROM jobs GROUP BY state")}
+        return {r["state"]: r["n"] for r in conn.execute(
+            "SELECT CASE WHEN superseded_by IS NULL THEN state ELSE 'superseded' END AS state, count(*) AS n "
+            "FROM jobs GROUP BY 1")}
 

@@ -76,16 +76,20 @@ class Source:
     name: str = ""   # what failures call the file: an upload's key, or the file's own name
 
 
+def check_size(size: int, name: str, settings: Settings) -> None:
+    """The file-size limit: checked on the event's size before a download, and on disk."""
+    if size > settings.max_file_bytes:
+        raise LimitError(FailureCode.FILE_TOO_LARGE,
+                         f"{name} is {size / 2**20:.0f} MiB; the limit is {settings.max_file_bytes / 2**20:.0f} MiB")
+
+
 def open_source(path: Path, settings: Settings, name: str | None = None) -> Source:
     """Check a file against the limits and find what it is, before any page is decoded.
     `name` is what a failure calls the file when `path` is only a cache file (the
     workers pass the upload's key); by default the file's own name."""
     path = Path(path)
     name = name or path.name
-    size = path.stat().st_size
-    if size > settings.max_file_bytes:
-        raise LimitError(FailureCode.FILE_TOO_LARGE,
-                         f"{name} is {size / 2**20:.0f} MiB; the limit is {settings.max_file_bytes / 2**20:.0f} MiB")
+    check_size(path.stat().st_size, name, settings)
     kind, content_type = detect.sniff(path, name)
     return Source(path, kind, content_type, sha256_of(path), pages.count_pages(path, kind, settings, name), name)
 

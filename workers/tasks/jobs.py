@@ -103,6 +103,7 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     ledger.transition(db, job_id, "ocr", attempt=attempt)
     resources.sweep_cache()
     try:
+        stage.check_size(job["size"] or 0, job["key"], settings)  # the event's size: not downloaded to be refused
         source = stage.open_source(resources.fetch(job), settings, name=job["key"])
     except UnavailableError:
         raise  # retried

@@ -67,12 +67,16 @@ def stream() -> redis.Redis:
     return redis.Redis.from_url(settings.stream_redis_url or settings.redis_url)
 
 
+def cache_path(job: dict) -> Path:
+    """Where the job's source is kept on this machine: one file per object version."""
+    name = hashlib.sha256(f"{job['bucket']}/{job['key']}@{job['version']}".encode()).hexdigest()[:24]
+    return get_settings().cache_dir / name
+
+
 def fetch(job: dict) -> Path:
     """The job's source on local disk, downloaded once per worker machine."""
-    settings = get_settings()
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(f"{job['bucket']}/{job['key']}@{job['version']}".encode()).hexdigest()[:24]
-    path = settings.cache_dir / name
+    path = cache_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # Touched on every use, so that a file's age means "last used" to sweep_cache:
         # a long document's source is used by each of its page tasks and stays.
