@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
@@ -35,6 +36,7 @@ from services.tokens import refuse_default_tokens
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
 from workers.config import get_settings
+from workers.errors import FailureCode
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
 from workers.ledger.queries import JobFilter, parse_since
@@ -45,6 +47,8 @@ refuse_default_tokens(settings, "dashboard_viewer_token", "dashboard_operator_to
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["csrf_field"] = csrf_field  # {{ csrf_field(request) }} in every POST form
+# codes a replay cannot mend (the file itself is the cause): their Replay button asks first
+templates.env.globals["mendless_codes"] = {c.value for c in FailureCode if not c.retryable}
 QUEUES = ("ocr", "ocr_bulk", "parse", "publish")
 pool: ConnectionPool | None = None
 
@@ -219,13 +223,32 @@ def failures_page(request: Request, code: str | None = None, drop: str | None = 
                 query=urlencode({k: v for k, v in {"code": code, "drop": drop, "since": since}.items() if v}))
 
 
+def _broker_answers() -> None:
+    """Before a replay changes the ledger: with the broker away, the jobs would sit queued
+    with no task behind them until a sweep; nothing is changed and the answer says why."""
+    try:
+        broker.ping()
+    except redis.RedisError:
+        raise HTTPException(503, "the broker does not answer: nothing was replayed") from None
+
+
+def _replay(request: Request, conn, ids: list[int]):
+    _broker_answers()
+    plan = replay.check(conn, ids)
+    done = replay.apply(conn, plan, by="dashboard")
+    send_jobs(done)
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(f"/failures?{urlencode({'replayed': len(done), 'skipped': len(plan.skipped)})}",
+                                status_code=303)
+    return JSONResponse({"replayed": len(done), "job_ids": done, "skipped": plan.skipped})
+
+
 @api.post("/failures/replay")
 def replay_jobs(request: Request, job_id: Annotated[list[int] | None, Form()] = None, role: Role = Depends(operator)):
-    """Replay one job or the selected ones (form field job_id, repeated)."""
+    """Replay one job or the selected ones (form field job_id, repeated); the answer names
+    the jobs it skipped and why (published, in flight, superseded, unknown)."""
     with pool.connection() as conn:
-        done = replay.replay(conn, job_id or [], by="dashboard")
-    send_jobs(done)
-    return _after_replay(request, done)
+        return _replay(request, conn, job_id or [])
 
 
 @api.get("/failures/replay-all", response_class=HTMLResponse)
@@ -235,7 +258,11 @@ def replay_all_confirm(request: Request, code: str | None = None, drop: str | No
     flt = _failure_filter(code, drop, since)
     with pool.connection() as conn:
         count = len(replay.matching(conn, flt))
-    return page(request, "confirm.html", role, count=count, filters={"code": code or "", "drop": drop or "", "since": since or ""})
+        # failures whose file is the cause (CORRUPT_FILE, EMPTY_FILE, …) will likely fail again: say how many
+        mendless = {c.value: n for c in FailureCode if not c.retryable and (flt.code or c.value) == c.value
+                    and (n := queries.count_jobs(conn, replace(flt, code=c.value)))}
+    return page(request, "confirm.html", role, count=count, mendless=mendless,
+                filters={"code": code or "", "drop": drop or "", "since": since or ""})
 
 
 @api.post("/failures/replay-all")
@@ -246,15 +273,7 @@ def replay_all(request: Request, code: Annotated[str, Form()] = "", drop: Annota
         ids = replay.matching(conn, flt)
         if expected >= 0 and len(ids) > expected:
             ids = ids[:expected]  # never more than the person confirmed
-        done = replay.replay(conn, ids, by="dashboard")
-    send_jobs(done)
-    return _after_replay(request, done)
-
-
-def _after_replay(request: Request, done: list[int]):
-    if "text/html" in request.headers.get("accept", ""):
-        return RedirectResponse(f"/failures?replayed={len(done)}", status_code=303)
-    return JSONResponse({"replayed": len(done), "job_ids": done})
+        return _replay(request, conn, ids)
 
 
 @api.get("/jobs/{job_id}", response_class=HTMLResponse)

@@ -129,3 +129,30 @@ def test_a_body_over_the_limit_or_of_no_declared_length_is_refused_unread(dashbo
                          content=iter([f"job_id={job_id}".encode()]))  # a generator: sent chunked, no length
     assert chunked.status_code == 411
     assert replays(db, job_id) == 0
+
+
+def test_a_replay_with_the_broker_away_changes_nothing_and_says_so(db, stack_env, tmp_path) -> None:
+    """A dashboard whose broker does not answer refuses the replay with 503 before the
+    ledger changes (else the job would sit queued with no task behind it)."""
+    from tests.stack.conftest import serve
+
+    service = serve("dashboard", {**stack_env, "DELO_REDIS_URL": "redis://127.0.0.1:9/0"}, tmp_path)
+    url = next(service)
+    try:
+        job_id = failed_job(db)
+        answer = httpx.post(f"{url}/failures/replay", data={"job_id": job_id}, headers=BEARER, timeout=30)
+        assert answer.status_code == 503 and "nothing was replayed" in answer.text
+        assert ledger.get(db, job_id)["state"] == "failed" and replays(db, job_id) == 0
+    finally:
+        service.close()
+
+
+def test_the_replay_all_confirmation_says_how_many_will_likely_fail_again(dashboard, db) -> None:
+    drop = f"mendless-{uuid.uuid4().hex[:6]}"
+    for code in ("CORRUPT_FILE", "CORRUPT_FILE", "STORE_UNAVAILABLE"):
+        job_id, _ = ledger.create(db, "scans", f"drops/{drop}/{uuid.uuid4().hex[:8]}.pdf", etag=uuid.uuid4().hex,
+                                  queued=True)
+        ledger.transition(db, job_id, "failed", failure=(code, "for the test"))
+    page = httpx.get(f"{dashboard}/failures/replay-all", params={"drop": drop}, headers=BEARER).text
+    assert re.search(r"Replay 3 failed job", page)
+    assert re.search(r'id="mendless">2 of them failed because of the file itself\s*\(CORRUPT_FILE: 2\)', page)

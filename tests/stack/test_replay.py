@@ -92,8 +92,10 @@ def test_dashboard_api_replays_for_the_operator_only(tmp_path, s3, db, intake, w
     assert httpx.post(f"{dashboard}/failures/replay", data={"job_id": job["id"]}).status_code == 401
     assert db.execute("SELECT state FROM jobs WHERE id = %s", (job["id"],)).fetchone()["state"] == "failed"
 
-    answer = httpx.post(f"{dashboard}/failures/replay", data={"job_id": job["id"]}, headers=operator)
-    assert answer.status_code == 200 and answer.json()["replayed"] == 1
+    answer = httpx.post(f"{dashboard}/failures/replay", data={"job_id": [job["id"], 999999]}, headers=operator)
+    assert answer.status_code == 200
+    assert (answer.json()["replayed"], answer.json()["job_ids"]) == (1, [job["id"]])
+    assert [(s["id"], s["reason"]) for s in answer.json()["skipped"]] == [(999999, "unknown")]
     assert wait_for_job(db, key)[0]["state"] == "published"
     assert documents_for(db, key) == 1
     jobs = httpx.get(f"{dashboard}/api/jobs", params={"state": "published", "since": "1h"}, headers=viewer).json()
