@@ -387,7 +387,7 @@ def _report_replay(as_json: bool, *, dry: bool, done: list[int], plan, warnings:
 
 @app.command()
 def reconcile(as_json: AsJson = False) -> None:
-    """Start jobs for objects in the scans bucket the ledger has never seen, and re-queue stuck jobs.
+    """Start jobs for objects in the scans bucket the ledger has never seen, and send again jobs whose messages the broker lost.
 
     Checks the ledger, the broker and the object store first: with one of them away it
     changes nothing and says which (exit 1)."""
@@ -400,7 +400,7 @@ def reconcile(as_json: AsJson = False) -> None:
     from workers.tasks import jobs, resources
 
     try:
-        result = jobs.reconcile_bucket(resources.db(), resources.s3(), settings, jobs.enqueue)
+        result = jobs.reconcile_bucket(resources.db(), resources.s3(), resources.broker(), settings, jobs.enqueue)
     except UnavailableError as exc:
         err.print(f"delo reconcile: stopped part way, a store stopped answering ({exc}); run it again when it is back",
                   soft_wrap=True, markup=False, highlight=False)
@@ -411,13 +411,13 @@ def reconcile(as_json: AsJson = False) -> None:
     # what each count means, and what was left alone and why
     said = {
         "unseen_objects": "object(s) in s3://{bucket} the ledger had never seen: jobs created and queued",
-        "requeued_stuck": "job(s) stuck short of the end for over {stuck} s: re-queued",
+        "resent_lost": "job(s) short of the end for over {stuck} s whose messages the broker no longer holds: sent again",
     }
     for name, value in result.items():
         meaning = said.get(name, name).format(bucket=settings.scans_bucket, stuck=settings.stuck_after_seconds)
         print(f"{value} {meaning}")
     print(f"left alone: objects the ledger already knows (each version is one job), and jobs in flight "
-          f"for less than {settings.stuck_after_seconds} s (a worker may still be on them)")
+          f"for less than {settings.stuck_after_seconds} s, and older ones the broker still holds (waiting or being read)")
 
 
 @app.command("drops")

@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     # said it is alive for worker_lost_after_seconds go back to their queue.
     sweep_every_seconds: float = 10.0
     worker_lost_after_seconds: float = 20.0
-    # The last resort: jobs that sat this long in a state short of the end are re-queued.
+    # `delo reconcile` (and beat's, every reconcile_every_seconds) sends again the jobs this
+    # long short of the end whose messages the broker lost: the sweep's question, asked at once.
     stuck_after_seconds: int = 900
     reconcile_every_seconds: int = 300
     # The dashboard: a viewer may look, an operator may also replay. Unset: nobody gets in.

@@ -1,23 +1,27 @@
 """The reconciler: what the ledger has never seen, and what it has seen stop.
 
 MinIO drops events when its webhook target is down (without a queue_dir) or while it
-restarts; a worker machine can vanish with a job half done. Listing the scans bucket
-finds the first, the ledger's stuck jobs the second; both are (re)queued.
+restarts: listing the scans bucket finds those objects, and jobs are created for them.
+Jobs that stopped are the sweep's (workers/sweep.py), every 10 s; the reconciler asks
+the same question with a longer grace, so that `delo reconcile` does it at once. Age
+alone never decides: a 300-page job waiting behind a drop is old, not lost, and sending
+it again would restart it for ever.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import redis
 from minio import Minio
 
-from workers import drops
+from workers import drops, sweep
 from workers.config import Settings
 from workers.ledger import jobs as ledger
 from workers.stores import objectstore
 
 
-def reconcile(db, s3: Minio, settings: Settings, enqueue: Callable[[int], None]) -> dict:
+def reconcile(db, s3: Minio, broker: redis.Redis, settings: Settings, enqueue: Callable[[int], None]) -> dict:
     known = ledger.known_etags(db, settings.scans_bucket)
     found = 0
     for key, etag, size in objectstore.list_objects(s3, settings.scans_bucket):
@@ -30,7 +34,7 @@ def reconcile(db, s3: Minio, settings: Settings, enqueue: Callable[[int], None])
         if created:
             enqueue(job_id)
             found += 1
-    stuck = ledger.stuck(db, settings.stuck_after_seconds)
-    for job_id in stuck:
+    lost = sweep.lost_jobs(db, broker, settings.stuck_after_seconds, settings.visibility_timeout_seconds)
+    for job_id in lost:
         enqueue(job_id)
-    return {"unseen_objects": found, "requeued_stuck": len(stuck)}
+    return {"unseen_objects": found, "resent_lost": len(lost)}

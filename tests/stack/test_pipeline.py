@@ -137,7 +137,7 @@ def test_six_page_pdf_is_ocrd_page_parallel_in_order(tmp_path, s3, db, intake, w
     assert record["text"].count("\f") == 5
 
 
-def test_reconciler_requeues_a_job_whose_task_was_lost(tmp_path, s3, db, workers, stack_env) -> None:
+def test_reconciler_sends_again_a_job_whose_task_was_lost_and_leaves_a_waiting_one(tmp_path, s3, db, workers, stack_env) -> None:
     """GIVEN a job written to the ledger whose task never reached the broker (the intake
     died before its batch was sent) WHEN `delo reconcile` runs THEN it is queued again and published."""
     import subprocess
@@ -148,13 +148,18 @@ def test_reconciler_requeues_a_job_whose_task_was_lost(tmp_path, s3, db, workers
     obj = upload(s3, key, png_bytes(tmp_path))
     job_id, created = ledger.create(db, "scans", key, etag=obj["etag"], size=obj["size"], queued=True)
     assert created
-    db.execute("UPDATE jobs SET state_changed_at = now() - interval '1 hour' WHERE id = %s", (job_id,))
+    # and one as old that the broker still holds (a job waiting behind a long drop): left alone
+    waiting, _ = ledger.create(db, "scans", "single/waiting.png", etag="w1", queued=True)
+    redis.Redis.from_url(stack_env["DELO_REDIS_URL"]).hset("delo:in-broker", str(waiting), "1")
+    db.execute("UPDATE jobs SET state_changed_at = now() - interval '1 hour' WHERE id = ANY(%s)", ([job_id, waiting],))
     proc = subprocess.run([str(BIN / "delo"), "reconcile", "--json"], capture_output=True, text=True,
                           env={**stack_env, "DELO_STUCK_AFTER_SECONDS": "600"}, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["requeued_stuck"] >= 1
+    assert json.loads(proc.stdout)["resent_lost"] >= 1
     [job] = wait_for_job(db, key)
     assert job["state"] == "published" and job["attempts"] == 2
+    assert (ledger.get(db, waiting)["state"], ledger.get(db, waiting)["attempts"]) == ("queued", 1)
+    ledger.transition(db, waiting, "failed", failure=("INTERNAL", "made by the test"))
 
 
 

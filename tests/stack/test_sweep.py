@@ -172,3 +172,18 @@ def test_republish_rebuilds_a_lost_stream_and_bucket_from_the_database(tmp_path,
     assert json.loads(s3.get_object("records", f"{doc_id}.json").read())["id"] == doc_id
     nothing = subprocess.run([str(BIN / "delo"), "republish"], capture_output=True, text=True, env=stack_env, timeout=60)
     assert nothing.returncode == 2 and "--since, --drop, or --all" in nothing.stderr
+
+
+def test_a_chord_completed_with_a_page_twice_sends_its_job_again(tmp_path, s3, db, workers, stack_env) -> None:
+    """GIVEN a job reading 2 pages WHEN its parse task gets page 1 twice and no page 2 (a
+    duplicate delivery completed the chord early) THEN the job runs again as a new attempt,
+    and is published from its source, not from the pages it got."""
+    key = "single/page-twice.png"
+    obj = upload(s3, key, png_bytes(tmp_path))
+    job_id, _ = ledger.create(db, "scans", key, etag=obj["etag"], size=obj["size"], queued=True)
+    ledger.transition(db, job_id, "ocr", page_count=2)
+    source = {"content_type": "image/png", "sha256": "0" * 64}
+    _celery(stack_env).send_task("delo.parse", args=[[{"number": 1}, {"number": 1}]],
+                                 kwargs={"job_id": job_id, "source": source, "attempt": 1}, queue="parse")
+    [job] = wait_for_job(db, key, timeout=60)
+    assert (job["state"], job["attempts"], job["page_count"]) == ("published", 2, 1)

@@ -2,7 +2,7 @@
 
     received → queued → ocr → parsing → publishing → published
                   ↑        └──────────┴────────────┴──→ failed
-                  └── re-queued by the reconciler (stuck) or a replay
+                  └── sent again by the sweep (its messages lost) or a replay
 Every transition is also written to job_events, with the seconds spent in the state left.
 """
 
@@ -133,16 +133,6 @@ def get(conn: psycopg.Connection, job_id: int) -> dict | None:
 def events(conn: psycopg.Connection, job_id: int) -> list[dict]:
     with unavailable_as_retryable():
         return conn.execute("SELECT state, detail, at FROM job_events WHERE job_id = %s ORDER BY id", (job_id,)).fetchall()
-
-
-def stuck(conn: psycopg.Connection, older_than_seconds: int) -> list[int]:
-    with unavailable_as_retryable():
-        rows = conn.execute(
-            "SELECT id FROM jobs WHERE state NOT IN ('published', 'failed') "
-            "AND state_changed_at < now() - make_interval(secs => %s) ORDER BY id",
-            (older_than_seconds,),
-        ).fetchall()
-    return [r["id"] for r in rows]
 
 
 def in_flight(conn: psycopg.Connection, older_than_seconds: float) -> list[tuple[int, int, float]]:

@@ -153,6 +153,13 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     if failed:
         fail(job_id, *failed[0], attempt=attempt)
         return
+    if sorted(p["number"] for p in pages) != list(range(1, job["page_count"] + 1)):
+        # duplicate deliveries of a page can complete a chord early, with one page twice and
+        # another missing; its result cannot complete it again: the job runs once more
+        log.warning("job %s: pages %s are not its %s pages; sent again", job_id,
+                    sorted(p["number"] for p in pages), job["page_count"])
+        enqueue(job_id)
+        return
     db = resources.db()
     if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr",)) is None:
         return  # another delivery of this task got here first
@@ -203,7 +210,7 @@ def send_starts(jobs: list[dict]) -> None:
 
 @app.task(name="delo.reconcile", base=JobTask, bind=True)
 def reconcile(self) -> dict:
-    return reconcile_bucket(resources.db(), resources.s3(), settings, enqueue)
+    return reconcile_bucket(resources.db(), resources.s3(), resources.broker(), settings, enqueue)
 
 
 @app.task(name="delo.sweep", ignore_result=True)
