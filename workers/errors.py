@@ -15,6 +15,7 @@ only UnavailableError, whose cause passes without anyone's help.
 
 from __future__ import annotations
 
+import random
 from enum import Enum
 
 
@@ -75,3 +76,11 @@ class ConfigError(DeloError):
 class UnavailableError(DeloError):
     def __init__(self, message: str):
         super().__init__(FailureCode.STORE_UNAVAILABLE, message)
+
+
+def retry_delay(retries: int, cap: float) -> float:
+    """How long a task waits before its retry number `retries` + 1: 1, 2, 4, 8 s … then
+    `cap`, each 50–100% of its step. Never 0 s (a retry that fires at once burns an
+    attempt on the same outage), never longer than `cap`, so work resumes within `cap` of
+    an outage's end; the spread keeps retries from arriving in step."""
+    return min(cap, 2.0 ** retries) * random.uniform(0.5, 1.0)

@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from workers.tasks.jobs import retry_delay
+from workers.errors import retry_delay
 
 
 @given(st.integers(min_value=0, max_value=60), st.floats(min_value=1, max_value=60))

@@ -11,7 +11,6 @@ nothing either (`ledger.transition(..., attempt=, only_from=)`)."""
 from __future__ import annotations
 
 import logging
-import random
 
 import kombu.exceptions
 import redis.exceptions
@@ -20,7 +19,7 @@ from celery import Task, chord
 from workers import drops, pipeline, sweep
 from workers.celery_app import app, ocr_queue
 from workers.config import get_settings
-from workers.errors import DeloError, FailureCode, UnavailableError
+from workers.errors import DeloError, FailureCode, UnavailableError, retry_delay
 from workers.ledger import jobs as ledger
 from workers.ocr import stage
 from workers.ocr.stage import OcrResult, PageResult
@@ -34,13 +33,6 @@ settings = get_settings()
 
 # stores that did not answer; the broker refusing a task sent from a task
 PASSING = (UnavailableError, kombu.exceptions.OperationalError, redis.exceptions.ConnectionError)
-
-
-def retry_delay(retries: int, cap: float) -> float:
-    """1, 2, 4, 8 s … then `cap`, each 50–100% of its step: never 0 s (a retry that fires
-    at once burns an attempt on the same outage), and never longer than `cap`, so work
-    resumes within `cap` of an outage's end. The spread keeps retries from arriving in step."""
-    return min(cap, 2.0 ** retries) * random.uniform(0.5, 1.0)
 
 
 class JobTask(Task):
