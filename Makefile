@@ -5,7 +5,7 @@ VENV := .venv
 APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-eng poppler-utils fonts-freefont-ttf chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench samples system venv clean stack stack-down stack-smoke
+.PHONY: demo test bench samples system venv clean stack stack-down stack-smoke chaos
 
 demo: venv samples  ## install everything, ingest samples/scans, print what was found
 	$(VENV)/bin/delo ingest samples/scans --out out/samples
@@ -22,6 +22,10 @@ stack-down:  ## stop exactly what `make stack` started
 
 stack-smoke: samples  ## with the stack up: one upload + event → a record in `records`, timed
 	$(VENV)/bin/python bench/stack_smoke.py
+
+chaos: venv  ## every fault scenario of tests/chaos (kills, restarts, 30 s outages, a burst), ~3 min
+	bash infra/services.sh
+	$(VENV)/bin/python -m pytest tests/chaos -m "chaos or not chaos"
 
 bench: venv samples  ## parser vs ../shared/corpus/dev, OCR vs bare tesseract, the stack vs bare tesseract
 	$(VENV)/bin/python bench/parse.py --scans

@@ -165,9 +165,11 @@ def serve(service: str, env: dict, folder: Path):
     proc = spawn([str(BIN / "uvicorn"), f"services.{service}.app:app", "--host", "127.0.0.1", "--port", str(port)],
                  env, folder / f"{service}.log")
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what=service)
-    yield url
-    stop(proc)
+    try:  # stopped however the caller ends: the session, or a test's own close()
+        wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what=service)
+        yield url
+    finally:
+        stop(proc)
 
 
 @pytest.fixture(scope="session")
