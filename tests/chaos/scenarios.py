@@ -200,7 +200,7 @@ def worker_killed(run: Run) -> None:
     run.outcome.notes.append(f"killed worker {name} (process group) mid-OCR")
 
 
-def _broker_restarted(run: Run, durable: bool) -> None:
+def _broker_restarted(run: Run, durable: bool, crash: bool = False) -> None:
     stack = run.stack
     if stack.broker.durable != durable:
         # the server must have been of this kind before the fault: restart it idle, and
@@ -211,7 +211,7 @@ def _broker_restarted(run: Run, durable: bool) -> None:
     for n in range(3):
         run.send(f"page-{n}.png", files.page(n))
     stack.busy_worker()
-    stack.broker.restart(durable=durable)
+    stack.broker.restart(durable=durable, crash=crash)
     run.fault_over()
 
 
@@ -225,6 +225,12 @@ def broker_restarted_appendonly(run: Run) -> None:
     """The broker Redis restarted from its AOF: the messages come back, the workers'
     deliveries of before the restart are stale."""
     _broker_restarted(run, durable=True)
+
+
+def broker_killed_appendonly(run: Run) -> None:
+    """The broker Redis SIGKILLed and started from its AOF: the last second of writes may
+    be gone, messages or marks, in the order they were written."""
+    _broker_restarted(run, durable=True, crash=True)
 
 
 def events_while_broker_down(run: Run) -> None:
@@ -315,6 +321,7 @@ SCENARIOS = {
     "worker-killed": Scenario(worker_killed, slow=False),
     "broker-restarted-empty": Scenario(broker_restarted_empty, slow=False),
     "broker-restarted-appendonly": Scenario(broker_restarted_appendonly, slow=False),
+    "broker-killed-appendonly": Scenario(broker_killed_appendonly, slow=False),
     "events-while-broker-down": Scenario(events_while_broker_down, slow=False),
     "database-cut-30s": Scenario(database_cut, slow=True),
     "object-store-cut-30s": Scenario(object_store_cut, slow=False),

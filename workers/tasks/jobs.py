@@ -206,10 +206,17 @@ def reconcile(self) -> dict:
 
 
 @app.task(name="delo.sweep", ignore_result=True)
-def sweep_now() -> dict:
-    with app.connection_for_write() as conn:
-        channel = conn.default_channel
-        return sweep.sweep(resources.db(), channel.client, channel.qos, settings, enqueue)
+def sweep_now() -> dict | None:
+    """Not retried: the next sweep comes in seconds. A store away is one line, not a
+    traceback every 10 s for the length of an outage."""
+    try:
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            return sweep.sweep(resources.db(), channel.client, channel.qos, settings, enqueue)
+    except PASSING as exc:
+        resources.reset_db()
+        log.warning("sweep skipped: %s", exc)
+        return None
 
 
 def enqueue(job_id: int) -> None:
