@@ -61,13 +61,24 @@ def ingest(
     out: Annotated[Path, typer.Option("--out", "-o", help="folder for <file name>.json records")],
     db: Annotated[Path | None, typer.Option(help="SQLite file that keeps the records [default: OUT/delo.sqlite3]")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary table")] = False,
+    drop: Annotated[str | None, typer.Option("--drop", help="the drop the files belong to: their records name it")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        "--manifest", help="the drop's manifest.json or .csv: its archive, fond, opis and delo fill the archival "
+                           "reference of a record whose text gives none, as in the stack")] = None,
 ) -> None:
     """OCR and parse each file in-process; one JSON record per file in OUT."""
-    from workers.pipeline import process_local_file
+    from workers import drops
+    from workers.pipeline import process_file
     from workers.stores.localdir import write_record
     from workers.stores.sqlite import SqliteStore
 
     settings = get_settings()
+    if manifest and not drop:
+        raise typer.BadParameter("--manifest goes with --drop NAME")
+    try:  # the same reading of a manifest as the stack's
+        metadata = drops.read_manifest(manifest.name, manifest.read_bytes()) if manifest else None
+    except (OSError, DeloError) as exc:
+        raise typer.BadParameter(f"--manifest {manifest}: {exc}") from None
     files = _inputs(paths)
     if not files:
         err.print("delo ingest: no input files found")
@@ -90,7 +101,7 @@ def ingest(
             try:
                 if not file.exists():
                     raise DeloError(FailureCode.NOT_FOUND, f"{file} does not exist")
-                record = process_local_file(file, settings, on_page=on_page)
+                record = process_file(file, settings, drop=drop, manifest=metadata, on_page=on_page)
             except Exception as exc:  # a bug in one file must not stop the others either
                 failure = exc if isinstance(exc, DeloError) else \
                     DeloError(FailureCode.INTERNAL, f"{type(exc).__name__}: {exc}")

@@ -1,5 +1,16 @@
-"""The chain in one place: OCR → parse → record. Both drivers (the embedded `delo
-ingest` and, later, the Celery tasks) call these functions and hold no logic of their own."""
+"""The chain in one place: a source → its pages read → a record.
+
+Both drivers run these same functions and hold no logic of their own:
+
+    delo ingest (embedded)          Celery tasks (workers/tasks/jobs.py)
+    process_file(path):             start:     stage.open_source
+        stage.open_source           ocr_page:  stage.read_page    (one task per page)
+        stage.read_page × N         parse:     finish
+        finish
+
+The tasks only split the chain where a queue boundary falls, and pass between them what
+`open_source` found (`Source.meta`) and each page's result (`PageResult.as_task`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +18,10 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from workers.config import Settings, get_settings
-from workers.ocr import OcrResult, ocr_file
+from workers import drops
+from workers.config import Settings
+from workers.ocr import stage, tesseract
+from workers.ocr.stage import OcrResult, PageResult, Source
 from workers.records import parse_record
 from workers.records.uncertainty import uncertain_fields
 
@@ -19,6 +32,19 @@ def record_id(uri: str) -> str:
     """Stable: one id per source object, so a replay, or a new version of the same
     object, updates its record instead of adding one."""
     return hashlib.sha256(uri.encode()).hexdigest()[:32]
+
+
+def finish(source: Source, pages: list[PageResult], *, uri: str, version: str | None, drop: str | None,
+           manifest: dict | None, settings: Settings) -> dict:
+    """The record of a source whose pages were all read: in page order, refused when no
+    page holds text, its archival reference taken from the drop's manifest when its text
+    gives none."""
+    ocr = OcrResult(source.content_type, source.sha256, tesseract.version(), settings.ocr_languages,
+                    pages=sorted(pages, key=lambda p: p.number))
+    stage.check_text(ocr, source.name)
+    record = build_record(uri=uri, version=version, drop=drop, ocr=ocr, settings=settings)
+    drops.apply(record, manifest)
+    return record
 
 
 def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrResult,
@@ -52,9 +78,10 @@ def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrRes
     }
 
 
-def process_local_file(path: Path, settings: Settings | None = None,
-                       on_page: Callable[[int, int], None] | None = None) -> dict:
-    settings = settings or get_settings()
+def process_file(path: Path, settings: Settings, *, drop: str | None = None, manifest: dict | None = None,
+                 on_page: Callable[[int, int], None] | None = None) -> dict:
+    """The whole chain in this process (`delo ingest`): `on_page(done, total)` after each page."""
     path = Path(path).resolve()
-    ocr = ocr_file(path, settings, on_page=on_page)
-    return build_record(uri=path.as_uri(), version=None, drop=None, ocr=ocr, settings=settings)
+    source = stage.open_source(path, settings)
+    return finish(source, stage.read_pages(source, settings, on_page), uri=path.as_uri(), version=None, drop=drop,
+                  manifest=manifest, settings=settings)

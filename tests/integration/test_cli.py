@@ -121,3 +121,23 @@ def test_parse_command_from_stdin_and_file(tmp_path: Path, validate_record_objec
 def test_settings_from_environment(drop: Path, tmp_path: Path) -> None:
     proc = run("ingest", str(drop / "conversation.pdf"), "--out", str(tmp_path), "-q", env={"DELO_MAX_PAGES": "1"})
     assert proc.returncode == 1 and "TOO_MANY_PAGES" in proc.stderr
+
+
+def test_a_drop_with_its_manifest_ingests_as_in_the_stack(tmp_path: Path) -> None:
+    """`--drop NAME --manifest FILE`: the record names its drop, and the manifest's reference
+    fills the archival reference its text does not give."""
+    (tmp_path / "in").mkdir()
+    scans.png(tmp_path / "in" / "0001.png", "ТЕЛЕГРАММА\n\nТоварищу Штыкову\n\nСообщите о ходе переговоров.\n\nВышинский\n")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"files": ["0001.png"], "archive": "РГАСПИ", "fond": "17", "opis": "162",
+                                    "delo": "40"}, ensure_ascii=False), encoding="utf-8")
+    proc = run("ingest", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--drop", "f17", "--manifest",
+               str(manifest), "-q")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads((tmp_path / "out" / "0001.png.json").read_text())
+    assert record["source"]["drop"] == "f17"
+    [ref] = record["record"]["archival_references"]
+    assert (ref["archive"], ref["fond"], ref["opis"], ref["delo"]) == ("РГАСПИ", "17", "162", "40")
+    assert "archival_reference_from_manifest" in record["warnings"]
+    alone = run("ingest", str(tmp_path / "in"), "--out", str(tmp_path / "out2"), "--manifest", str(manifest))
+    assert alone.returncode == 2 and "--manifest goes with --drop" in alone.stderr

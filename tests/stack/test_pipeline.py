@@ -250,3 +250,28 @@ def test_an_object_over_the_size_limit_is_refused_before_it_is_downloaded(tmp_pa
 
     assert cache_path(job).parent == Path(stack_env["DELO_CACHE_DIR"])
     assert not cache_path(job).exists()  # never fetched
+
+
+def test_the_stack_and_delo_ingest_give_the_same_record(tmp_path, s3, db, intake, workers, stack_env) -> None:
+    """One chain for both drivers: a two-page PDF of a drop with a manifest, through the
+    stack and through the embedded pipeline, gives byte-identical `record` objects (the
+    archival reference from the manifest included)."""
+    from workers.config import get_settings
+    from workers.drops import read_manifest
+    from workers.pipeline import process_file
+
+    manifest = {"files": ["two.pdf"], "archive": "АП РФ", "fond": "3", "opis": "65", "delo": "840"}
+    data = json.dumps(manifest, ensure_ascii=False).encode()
+    notify(intake, minio_event(upload(s3, "drops/same/manifest.json", data)))
+    pdf = scans.pdf(tmp_path / "two.pdf", ["ТЕЛЕГРАММА\n\nТоварищу Штыкову\n\nСообщите о ходе переговоров.\n",
+                                            "Прошу ответить до 5 мая 1949 г.\n\nВышинский\n"])
+    key = "drops/same/two.pdf"
+    notify(intake, minio_event(upload(s3, key, pdf.read_bytes())))
+    [job] = wait_for_job(db, key, timeout=120)
+    assert job["state"] == "published", job
+    stacked = db.execute("SELECT record FROM documents WHERE id = %s", (job["record_id"],)).fetchone()["record"]
+    embedded = process_file(pdf, get_settings(), drop="same", manifest=read_manifest("manifest.json", data))
+    assert stacked["record"]["archival_references"][0]["fond"] == "3"
+    assert json.dumps(embedded["record"], ensure_ascii=False, sort_keys=True) == \
+        json.dumps(stacked["record"], ensure_ascii=False, sort_keys=True)
+    assert embedded["warnings"] == stacked["warnings"] and embedded["text"] == stacked["text"]

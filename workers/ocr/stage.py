@@ -31,6 +31,14 @@ class PageResult:
     # so page results serialised before this field existed still load
     uncertain_words: tuple[str, ...] = ()
 
+    def as_task(self) -> dict:
+        """What a page task hands to the parse task (JSON)."""
+        return {**vars(self), "steps": list(self.steps), "uncertain_words": list(self.uncertain_words)}
+
+    @classmethod
+    def from_task(cls, data: dict) -> PageResult:
+        return cls(**{**data, "steps": tuple(data["steps"]), "uncertain_words": tuple(data.get("uncertain_words", ()))})
+
     def as_record_page(self) -> dict:
         return {
             "number": self.number, "text": self.text, "confidence": self.confidence, "dpi": self.dpi,
@@ -75,6 +83,14 @@ class Source:
     page_count: int
     name: str = ""   # what failures call the file: an upload's key, or the file's own name
 
+    def meta(self) -> dict:
+        """What the tasks after the first need of the source, the file itself aside (JSON)."""
+        return {k: v for k, v in vars(self).items() if k != "path"}
+
+    @classmethod
+    def from_meta(cls, path: Path, meta: dict) -> Source:
+        return cls(path=path, **meta)
+
 
 def check_size(size: int, name: str, settings: Settings) -> None:
     """The file-size limit: checked on the event's size before a download, and on disk."""
@@ -96,25 +112,33 @@ def open_source(path: Path, settings: Settings, name: str | None = None) -> Sour
 
 def ocr_file(path: Path, settings: Settings | None = None,
              on_page: Callable[[int, int], None] | None = None) -> OcrResult:
-    """OCR every page of `path`. `on_page(done, total)` is called after each page.
+    """OCR every page of `path` (`delo ocr`). `on_page(done, total)` is called after each page.
 
     Raises a DeloError subclass with a FailureCode for anything wrong with the input.
     """
     settings = settings or get_settings()
     source = open_source(path, settings)
-    result = OcrResult(source.content_type, source.sha256, tesseract.version(), settings.ocr_languages)
-    for page in pages.iter_pages(source.path, source.kind, settings, source.name):
-        result.pages.append(ocr_page(page, settings))
-        if on_page:
-            on_page(page.number, source.page_count)
+    result = OcrResult(source.content_type, source.sha256, tesseract.version(), settings.ocr_languages,
+                       pages=read_pages(source, settings, on_page))
     check_text(result, source.name)
     return result
 
 
-def ocr_one_page(path: Path, kind: str, number: int, settings: Settings, name: str | None = None) -> PageResult:
-    """One page of a source already opened (see open_source), for a worker handed just that page."""
+def read_page(source: Source, number: int, settings: Settings) -> PageResult:
+    """One page of an opened source: what a worker handed that page runs, and what the
+    embedded driver runs for each page in turn, so both read a page the same way."""
     with tempfile.TemporaryDirectory(prefix="delo-render-") as tmp:
-        return ocr_page(pages.one_page(path, kind, number, Path(tmp), settings, name), settings)
+        return ocr_page(pages.one_page(source.path, source.kind, number, Path(tmp), settings, source.name), settings)
+
+
+def read_pages(source: Source, settings: Settings,
+               on_page: Callable[[int, int], None] | None = None) -> list[PageResult]:
+    results = []
+    for number in range(1, source.page_count + 1):
+        results.append(read_page(source, number, settings))
+        if on_page:
+            on_page(number, source.page_count)
+    return results
 
 
 def check_text(result: OcrResult, name: str) -> None:

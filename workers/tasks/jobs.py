@@ -22,13 +22,12 @@ from workers.config import get_settings
 from workers.errors import DeloError, FailureCode, UnavailableError, retry_delay
 from workers.ledger import jobs as ledger
 from workers.ocr import stage
-from workers.ocr.stage import OcrResult, PageResult
+from workers.ocr.stage import PageResult, Source
 from workers.publish import publish as publish_record
 from workers.reconcile import reconcile as reconcile_bucket
 from workers.tasks import resources
 
 log = logging.getLogger(__name__)
-settings = get_settings()
 
 
 # stores that did not answer; the broker refusing a task sent from a task
@@ -39,13 +38,13 @@ class JobTask(Task):
     """Retries what may pass (a store that did not answer), and when a task gives up,
     records the failure on its job so the ledger never shows a job in flight forever."""
 
-    max_retries = settings.task_max_retries
-
     def __call__(self, *args, **kwargs):
         try:
             return super().__call__(*args, **kwargs)
         except PASSING as exc:  # past max_retries, retry() raises exc: on_failure fails the job
-            raise self.retry(exc=exc, countdown=retry_delay(self.request.retries, settings.retry_delay_max_seconds))
+            settings = get_settings()
+            raise self.retry(exc=exc, max_retries=settings.task_max_retries,
+                             countdown=retry_delay(self.request.retries, settings.retry_delay_max_seconds))
 
     def before_start(self, task_id, args, kwargs):
         if self.request.retries:
@@ -90,8 +89,7 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     job = _job(job_id, attempt, ("queued", "ocr"))
     if job is None:
         return
-    attempt = job["attempts"]
-    db = resources.db()
+    settings, attempt, db = get_settings(), job["attempts"], resources.db()
     ledger.transition(db, job_id, "ocr", attempt=attempt)
     resources.sweep_cache()
     try:
@@ -104,23 +102,22 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
         return
     ledger.transition(db, job_id, "ocr", page_count=source.page_count, detail={"pages": source.page_count},
                       attempt=attempt)
-    meta = {"content_type": source.content_type, "sha256": source.sha256}
-    after = {"job_id": job_id, "source": meta, "attempt": attempt}
+    after = {"job_id": job_id, "source": source.meta(), "attempt": attempt}
     if source.page_count == 1:
         # a single page is read here: a second task would only add a hop and a download
-        parse.apply_async([[_read_page(source.path, source.kind, 1, job["key"])]], kwargs=after)
+        parse.apply_async([[_read_page(source, 1)]], kwargs=after)
         return
     # one task per page: every worker takes a share of a long document; the source was
     # checked here once, so a page task only renders and reads its page
     queue = ocr_queue(job["drop_name"])
-    chord(ocr_page.s(job_id=job_id, number=n, kind=source.kind, attempt=attempt).set(queue=queue)
+    chord(ocr_page.s(job_id=job_id, number=n, source=source.meta(), attempt=attempt).set(queue=queue)
           for n in range(1, source.page_count + 1))(parse.s(**after))
 
 
-def _read_page(path, kind: str, number: int, name: str | None = None) -> dict:
+def _read_page(source: Source, number: int) -> dict:
     """A page's result, or its failure as data: one bad page fails the job, not the chord."""
     try:
-        return vars(stage.ocr_one_page(path, kind, number, settings, name))  # name: the key, not the cache file
+        return stage.read_page(source, number, get_settings()).as_task()
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -128,11 +125,11 @@ def _read_page(path, kind: str, number: int, name: str | None = None) -> dict:
 
 
 @app.task(name="delo.ocr_page", base=JobTask, bind=True)
-def ocr_page(self, *, job_id: int, number: int, kind: str, attempt: int | None = None) -> dict:
+def ocr_page(self, *, job_id: int, number: int, source: dict, attempt: int | None = None) -> dict:
     job = _job(job_id, attempt, ("ocr",))
     if job is None:
         return {"number": number, "failure": ["SUPERSEDED", "the job moved on before this page"]}
-    return _read_page(resources.fetch(job), kind, number, job["key"])
+    return _read_page(Source.from_meta(resources.fetch(job), source), number)
 
 
 @app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
@@ -155,17 +152,16 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     db = resources.db()
     if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr",)) is None:
         return  # another delivery of this task got here first
-    ocr = OcrResult(source["content_type"], source["sha256"], stage.tesseract.version(), settings.ocr_languages,
-                    pages=sorted((PageResult(**{**p, "steps": tuple(p["steps"])}) for p in pages),
-                                 key=lambda p: p.number))
     try:
-        stage.check_text(ocr, job["key"])
+        record = pipeline.finish(
+            Source.from_meta(resources.cache_path(job), source), [PageResult.from_task(p) for p in pages],
+            uri=ledger.source_uri(job["bucket"], job["key"]), version=job["version"], drop=job["drop_name"],
+            manifest=drops.manifest_of(db, job["drop_name"]), settings=get_settings())
+    except UnavailableError:
+        raise  # retried
     except DeloError as exc:
         fail(job_id, exc.code.value, exc.message, attempt=attempt)
         return
-    record = pipeline.build_record(uri=ledger.source_uri(job["bucket"], job["key"]), version=job["version"],
-                                   drop=job["drop_name"], ocr=ocr, settings=settings)
-    drops.apply(record, drops.manifest_of(db, job["drop_name"]))
     if ledger.transition(db, job_id, "publishing", record_id=record["id"], attempt=attempt) is None:
         return
     publish.apply_async(kwargs={"job_id": job_id, "record": record, "attempt": attempt})
@@ -177,7 +173,7 @@ def publish(self, *, job_id: int, record: dict, attempt: int | None = None) -> N
     if job is None:
         return
     publish_record(record, db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
-                   settings=settings)
+                   settings=get_settings())
     if ledger.transition(resources.db(), job_id, "published", record_id=record["id"], attempt=job["attempts"],
                          only_from=("publishing",)):
         sweep.forget(resources.broker(), job_id)
@@ -202,7 +198,7 @@ def send_starts(jobs: list[dict]) -> None:
 
 @app.task(name="delo.reconcile", base=JobTask, bind=True)
 def reconcile(self) -> dict:
-    return reconcile_bucket(resources.db(), resources.s3(), resources.broker(), settings, enqueue)
+    return reconcile_bucket(resources.db(), resources.s3(), resources.broker(), get_settings(), enqueue)
 
 
 @app.task(name="delo.sweep", ignore_result=True)
@@ -212,7 +208,7 @@ def sweep_now() -> dict | None:
     try:
         with app.connection_for_write() as conn:
             channel = conn.default_channel
-            return sweep.sweep(resources.db(), channel.client, channel.qos, settings, enqueue)
+            return sweep.sweep(resources.db(), channel.client, channel.qos, get_settings(), enqueue)
     except PASSING as exc:
         resources.reset_db()
         log.warning("sweep skipped: %s", exc)
