@@ -1,61 +1,61 @@
-"""/metrics in Prometheus' text format, computed from the ledger and the broker at scrape
-time (so it survives restarts, like everything the dashboard shows)."""
+"""/metrics in Prometheus' text format: the queues' depths asked of the broker, and what
+the ledger counted at the transitions (workers/ledger/metrics.py names every metric). A
+scrape reads a few dozen rows whatever the size of the ledger, and the counters, kept in
+the database, only grow: restarts and replays leave rate() right."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from collections.abc import Iterator
 
-BUCKETS = (0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+
+from workers.ledger import metrics as ledger_metrics
+from workers.ledger.jobs import STATES
+
+COUNTERS = {  # name (without _total) → help
+    "delo_jobs_published": "jobs published (a job replayed and published again counts again)",
+    "delo_pages_processed": "pages of the jobs published",
+    "delo_replays": "jobs sent through the pipeline again by a replay",
+}
 
 
 class LedgerCollector:
-    def __init__(self, conn, queues: dict[str, int]):
-        self.conn, self.queues = conn, queues
+    def __init__(self, snapshot: ledger_metrics.Snapshot, queues: dict[str, int]):
+        self.snapshot, self.queues = snapshot, queues
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily("delo_queue_depth", "tasks waiting in each broker queue", labels=["queue"])
         for name, n in self.queues.items():
             depth.add_metric([name], n)
         yield depth
 
-        # one pass over the jobs for the states, the failures and the per-page OCR times
-        rows = self.conn.execute(
-            "SELECT state, failure_code, count(*) AS n, coalesce(sum(page_count), 0) AS pages, "
-            + ", ".join(f"count(*) FILTER (WHERE s <= {b}) AS b{i}" for i, b in enumerate(BUCKETS))
-            + ", count(s) AS timed, coalesce(sum(s), 0) AS total FROM ("
-            "  SELECT state, failure_code, page_count, CASE WHEN state = 'published' AND timings ? 'ocr'"
-            "    THEN (timings->>'ocr')::float / greatest(page_count, 1) END AS s FROM jobs"
-            "  WHERE superseded_by IS NULL OFFSET 0) t"  # a superseded failure is no one's to act on  # OFFSET 0: compute s once a row, not once per bucket
-            " GROUP BY state, failure_code").fetchall()
-        jobs = GaugeMetricFamily("delo_jobs", "jobs in the ledger by state", labels=["state"])
-        by_state: dict[str, int] = {}
-        for r in rows:
-            by_state[r["state"]] = by_state.get(r["state"], 0) + r["n"]
-        for state, n in by_state.items():
-            jobs.add_metric([state], n)
+        jobs = GaugeMetricFamily("delo_jobs", "jobs in the ledger by state (a failure a newer version's "
+                                 "publication superseded: superseded)", labels=["state"])
+        for state in (*STATES, "superseded", *sorted(set(self.snapshot.jobs) - {*STATES, "superseded"})):
+            jobs.add_metric([state], self.snapshot.jobs.get(state, 0))
         yield jobs
 
-        published = [r for r in rows if r["state"] == "published"]
-        yield CounterMetricFamily("delo_pages_processed", "pages of published jobs",
-                                  value=sum(r["pages"] for r in published))
-        row = {k: sum(r[k] for r in published) for k in [f"b{i}" for i in range(len(BUCKETS))] + ["timed", "total"]}
-        yield HistogramMetricFamily(
-            "delo_ocr_seconds_per_page", "seconds in the OCR state per page, per published job",
-            buckets=[(str(b), row[f"b{i}"]) for i, b in enumerate(BUCKETS)] + [("+Inf", row["timed"])],
-            sum_value=row["total"])
+        for name, help_text in COUNTERS.items():
+            yield CounterMetricFamily(name, help_text, value=self.snapshot.value(f"{name}_total"))
 
-        failures = CounterMetricFamily("delo_failures", "failed jobs by failure code", labels=["code"])
-        for r in rows:
-            if r["state"] == "failed":
-                failures.add_metric([r["failure_code"] or "UNKNOWN"], r["n"])
+        failures = CounterMetricFamily("delo_failures", "jobs that entered failed, by failure code", labels=["code"])
+        for labels, value in sorted(self.snapshot.counters.get("delo_failures_total", {}).items()):
+            failures.add_metric([dict(labels)["code"]], value)
         yield failures
 
-        replays = self.conn.execute("SELECT count(*) AS n FROM job_events WHERE detail ? 'replay'").fetchone()
-        yield CounterMetricFamily("delo_replays", "jobs sent through the pipeline again", value=replays["n"])
+        buckets, total, count = self.snapshot.histogram("delo_ocr_page_seconds")
+        yield HistogramMetricFamily(
+            "delo_ocr_page_seconds", "OCR seconds of each page (preprocessing and tesseract), measured per page",
+            buckets=[(le(bound), n) for bound, n in buckets] or [("+Inf", count)], sum_value=total)
 
 
-def render(conn, queues: dict[str, int]) -> bytes:
+def le(bound: float) -> str:
+    """A bucket's bound as Prometheus writes it: 1.0, 0.25, +Inf."""
+    return "+Inf" if bound == float("inf") else repr(float(bound))
+
+
+def render(conn: ledger_metrics.Conn, queues: dict[str, int]) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(LedgerCollector(conn, queues))
+    registry.register(LedgerCollector(ledger_metrics.snapshot(conn), queues))
     return generate_latest(registry)

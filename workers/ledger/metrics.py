@@ -1,0 +1,75 @@
+"""The ledger's metrics: counters and jobs by state, kept by triggers at the transitions
+(infra/migrations/004_metrics.sql), read here in a few rows: no scrape reads a job.
+
+    delo_jobs{state}                   jobs in each state now (superseded failures: `superseded`)
+    delo_jobs_published_total          jobs published (a replay published again counts again)
+    delo_pages_processed_total         pages of the jobs published
+    delo_failures_total{code}          jobs that entered `failed`, by failure code
+    delo_replays_total                 jobs sent through the pipeline again by a replay
+    delo_ocr_page_seconds              histogram: OCR seconds of each page, measured per page
+
+The counters only grow: a job leaving `published` or `failed` (a replay), superseded, or
+deleted takes nothing back; they live in the database, so they survive any restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from workers.stores.postgres import unavailable_as_retryable
+
+PAGE_SECONDS = "page_seconds"  # the key of the `published` event's detail the histogram reads
+Labels = tuple[tuple[str, str], ...]  # a counter's labels, sorted: (("code", "OCR_TIMEOUT"),)
+Conn = psycopg.Connection[dict[str, Any]]
+
+
+def published_detail(record: dict[str, Any]) -> dict[str, list[float]]:
+    """The detail of a job's `published` transition: its pages' OCR seconds, observed by
+    the ledger in the transition's own transaction (once per publication)."""
+    return {PAGE_SECONDS: [page["seconds"] for page in record["ocr"]["pages"]]}
+
+
+def observe_pages(conn: Conn, seconds: list[float]) -> None:
+    """Record pages' OCR seconds in the histogram directly (what a `published` event with
+    published_detail does by itself)."""
+    with unavailable_as_retryable():
+        conn.execute("SELECT delo_observe_page_seconds(%s::double precision[])", ([float(s) for s in seconds],))
+
+
+@dataclass
+class Snapshot:
+    jobs: dict[str, int]                                       # state → jobs in it
+    counters: dict[str, dict[Labels, float]] = field(default_factory=dict)  # name → {labels: value}
+
+    def value(self, name: str, **labels: str) -> float:
+        return self.counters.get(name, {}).get(tuple(sorted(labels.items())), 0.0)
+
+    def histogram(self, name: str) -> tuple[list[tuple[float, float]], float, float]:
+        """([(upper bound, cumulative count)…, (inf, count)], sum, count) of a histogram."""
+        rows = sorted((float(dict(labels)["le"]), n) for labels, n in self.counters.get(f"{name}_bucket", {}).items())
+        buckets: list[tuple[float, float]] = []
+        seen = 0.0
+        for bound, n in rows:
+            seen += n
+            buckets.append((bound, seen))
+        return buckets, self.value(f"{name}_sum"), self.value(f"{name}_count")
+
+
+# both tables are a few dozen rows, whatever the size of the ledger
+_READ = "SELECT name, labels, value FROM counters"
+_JOBS = "SELECT state, n FROM job_counts"
+
+
+def snapshot(conn: Conn) -> Snapshot:
+    with unavailable_as_retryable():
+        jobs = {r["state"]: r["n"] for r in conn.execute(_JOBS)}
+        counters: dict[str, dict[Labels, float]] = {}
+        for r in conn.execute(_READ):
+            counters.setdefault(r["name"], {})[tuple(sorted(r["labels"].items()))] = r["value"]
+    return Snapshot(jobs, counters)
+
+
+QUERIES = (_READ, _JOBS)  # what a scrape runs (tests/stack/test_metrics.py EXPLAINs them)
