@@ -106,7 +106,7 @@ def main() -> None:
     env = {**os.environ, "DELO_DATABASE_URL": url, "DELO_DASHBOARD_VIEWER_TOKEN": "bench-viewer",
            "DELO_REDIS_URL": "redis://127.0.0.1:6379/12"}
     with tempfile.TemporaryDirectory() as tmp:
-        proc = spawn([str(BIN / "uvicorn"), "services.dashboard.app:app", "--host", "127.0.0.1", "--port", str(port),
+        proc = spawn([str(BIN / "uvicorn"), "--factory", "services.dashboard.app:create_app", "--host", "127.0.0.1", "--port", str(port),
                       "--log-level", "warning", "--no-access-log"], env, Path(tmp) / "dashboard.log")
         base = f"http://127.0.0.1:{port}"
         try:

@@ -49,6 +49,7 @@ def start_stack(tmp: Path) -> tuple[dict, list[subprocess.Popen], str]:
     env = {**os.environ, "DELO_S3_ENDPOINT": f"127.0.0.1:{s3_port}", "DELO_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{db}",
            "DELO_REDIS_URL": "redis://127.0.0.1:6379/12", "DELO_INTAKE_TOKEN": "bench", "DELO_CACHE_DIR": str(tmp / "cache")}
     os.environ.update({k: v for k, v in env.items() if k.startswith("DELO_")})
+    subprocess.run([str(BIN / "delo"), "migrate"], env=env, check=True, capture_output=True)
     procs = [spawn([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)], env, tmp / "s3.log")]
     wait_until(lambda: httpx.get(f"http://127.0.0.1:{s3_port}/").status_code < 500, what="S3 server")
     from workers.config import get_settings
@@ -57,7 +58,7 @@ def start_stack(tmp: Path) -> tuple[dict, list[subprocess.Popen], str]:
     get_settings.cache_clear()
     objectstore.ensure_buckets(objectstore.client(get_settings()), "scans", "records")
     intake = f"http://127.0.0.1:{intake_port}"
-    procs.append(spawn([str(BIN / "uvicorn"), "services.intake.app:app", "--host", "127.0.0.1", "--port", str(intake_port),
+    procs.append(spawn([str(BIN / "uvicorn"), "--factory", "services.intake.app:create_app", "--host", "127.0.0.1", "--port", str(intake_port),
                         "--log-level", "warning", "--no-access-log"], env, tmp / "intake.log"))
     wait_until(lambda: httpx.get(f"{intake}/healthz").status_code == 200, what="intake")
     return env, procs, intake

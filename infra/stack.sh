@@ -51,14 +51,15 @@ up() {
     $BIN/python -c "import redis; redis.Redis.from_url('$DELO_REDIS_URL').delete('delo:in-broker')"
     echo "  database ${DELO_DATABASE_URL##*/} (re)created empty, queues purged"
   fi
+  $BIN/delo migrate | sed 's/^/  /'  # the one step that changes the schema, before any service starts
   launch s3 $BIN/moto_server -H 127.0.0.1 -p "${DELO_S3_ENDPOINT##*:}"
   wait_for "S3 endpoint" 20 curl -sf "http://$DELO_S3_ENDPOINT/"
   $BIN/python -c "
 from workers.config import get_settings
 from workers.stores import objectstore
 s = get_settings(); objectstore.ensure_buckets(objectstore.client(s), s.scans_bucket, s.records_bucket)"
-  launch intake $BIN/uvicorn services.intake.app:app --host 127.0.0.1 --port 8080 --no-access-log
-  launch dashboard $BIN/uvicorn services.dashboard.app:app --host 127.0.0.1 --port 8081
+  launch intake $BIN/uvicorn --factory services.intake.app:create_app --host 127.0.0.1 --port 8080 --no-access-log
+  launch dashboard $BIN/uvicorn --factory services.dashboard.app:create_app --host 127.0.0.1 --port 8081
   launch worker-ocr $BIN/celery -A workers.celery_app worker -Q ocr,ocr_bulk -c 2 -n ocr@%h --loglevel=INFO
   launch worker-publish $BIN/celery -A workers.celery_app worker -Q parse,publish -c 1 -n publish@%h --loglevel=INFO
   launch beat $BIN/celery -A workers.celery_app beat --schedule "$RUN/beat-schedule" --loglevel=INFO

@@ -8,6 +8,8 @@ little JavaScript that refreshes each page's live part, replay actions and /metr
     /documents?q=    full-text search over published records
     /records/ID.json a published record
     /metrics         Prometheus;  /healthz
+
+Run as `uvicorn --factory services.dashboard.app:create_app`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from urllib.parse import urlencode
 
 import redis
 from markupsafe import Markup, escape
-from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from psycopg.rows import dict_row
@@ -35,22 +37,20 @@ from services.dashboard.auth import (COOKIE, CSRF_COOKIE, LoginRequired, Role, c
 from services.tokens import refuse_default_tokens
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
-from workers.config import get_settings
+from workers.config import Settings, get_settings
 from workers.errors import FailureCode
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
 from workers.ledger.queries import JobFilter, parse_since
 from workers.stores import postgres
 
-settings = get_settings()
-refuse_default_tokens(settings, "dashboard_viewer_token", "dashboard_operator_token")
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["csrf_field"] = csrf_field  # {{ csrf_field(request) }} in every POST form
 # codes a replay cannot mend (the file itself is the cause): their Replay button asks first
 templates.env.globals["mendless_codes"] = {c.value for c in FailureCode if not c.retryable}
 QUEUES = ("ocr", "ocr_bulk", "parse", "publish")
-pool: ConnectionPool | None = None
+router = APIRouter()
 
 
 class Workers:
@@ -72,21 +72,6 @@ class Workers:
             except Exception:  # the broker away: show the last answer, with its age
                 pass
             time.sleep(self.every)
-
-
-workers = None
-
-
-@asynccontextmanager
-async def lifespan(_: FastAPI):
-    global pool, workers
-    with postgres.connect(settings.database_url) as conn:
-        postgres.migrate(conn)
-    pool = ConnectionPool(settings.database_url, min_size=2, max_size=10, open=True,
-                          kwargs={"autocommit": True, "row_factory": dict_row})
-    workers = Workers()
-    yield
-    pool.close()
 
 
 MAX_BODY_BYTES = 64 * 1024  # a replay of 1,000 selected jobs is a 15 KB form
@@ -111,13 +96,30 @@ class SmallBodies:
         await self.app(scope, receive, send)
 
 
-# on the app, not per route: a POST route added later is covered too
-api = FastAPI(title="delo dashboard", lifespan=lifespan, dependencies=[Depends(csrf_protect)])
-api.add_middleware(SmallBodies)
-broker = redis.Redis.from_url(settings.redis_url)
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The dashboard for these settings (the environment's by default): uvicorn calls it
+    (`--factory`), tests call it with their own. Nothing is built before this runs."""
+    settings = settings or get_settings()
+    refuse_default_tokens(settings, "dashboard_viewer_token", "dashboard_operator_token")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.pool = ConnectionPool(settings.database_url, min_size=2, max_size=10, open=True,
+                                        kwargs={"autocommit": True, "row_factory": dict_row})
+        app.state.workers = Workers()
+        yield
+        app.state.pool.close()
+
+    # csrf_protect on the app, not per route: a POST route added later is covered too
+    app = FastAPI(title="delo dashboard", lifespan=lifespan, dependencies=[Depends(csrf_protect)])
+    app.state.settings, app.state.workers = settings, None
+    app.state.broker = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=5)
+    app.add_middleware(SmallBodies)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.include_router(router)
+    return app
 
 
-@api.exception_handler(LoginRequired)
 def login_required(request: Request, _: LoginRequired):
     if "text/html" in request.headers.get("accept", ""):
         return RedirectResponse(f"/login?{urlencode({'next': str(request.url.path)})}", status_code=303)
@@ -132,9 +134,9 @@ def page(request: Request, name: str, role: Role, **context) -> HTMLResponse:
                                                       "partial": partial, "now": datetime.now(timezone.utc), **context})
 
 
-def queue_depths() -> dict[str, int]:
+def queue_depths(request: Request) -> dict[str, int]:
     try:
-        with broker.pipeline() as p:
+        with request.app.state.broker.pipeline() as p:
             for q in QUEUES:
                 p.llen(q)
             return dict(zip(QUEUES, p.execute()))
@@ -144,7 +146,7 @@ def queue_depths() -> dict[str, int]:
 
 # --- pages -------------------------------------------------------------------------
 
-@api.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/", error: str | None = None):
     binder = new_login_binder(request)  # a first visit: the form's token needs a cookie to be tied to
     response = templates.TemplateResponse(request, "login.html", {"next": next, "error": error, "role": None})
@@ -153,48 +155,49 @@ def login_form(request: Request, next: str = "/", error: str | None = None):
     return response
 
 
-@api.post("/login")
+@router.post("/login")
 def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
-    if role_of(token) is None:
+    if role_of(token, request.app.state.settings) is None:
         return RedirectResponse(f"/login?{urlencode({'next': next, 'error': 'That token is not known.'})}", status_code=303)
     response = RedirectResponse(local_path(next), status_code=303)
     set_cookie(response, request, COOKIE, token, max_age=12 * 3600)
     return response
 
 
-@api.post("/logout")
+@router.post("/logout")
 def logout(request: Request):
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
 
-@api.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
 def overview(request: Request, role: Role = Depends(viewer)):
     hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         states = ledger.counts_by_state(conn)
         per_minute = queries.pages_per_minute(conn, 60)
         failures = queries.failures_by_code(conn, hour_ago)
-    return page(request, "overview.html", role, queues=queue_depths(), states=states, states_order=ledger.STATES,
+    workers = request.app.state.workers
+    return page(request, "overview.html", role, queues=queue_depths(request), states=states, states_order=ledger.STATES,
                 per_minute=per_minute, peak=max([p for _, p in per_minute] + [1]), failures=failures,
                 workers=workers.snapshot if workers else {}, workers_at=workers.at if workers else None)
 
 
-@api.get("/drops", response_class=HTMLResponse)
+@router.get("/drops", response_class=HTMLResponse)
 def drops_page(request: Request, role: Role = Depends(viewer)):
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         drops = queries.drops_summary(conn)
-    return page(request, "drops.html", role, drops=drops, queues=queue_depths())
+    return page(request, "drops.html", role, drops=drops, queues=queue_depths(request))
 
 
-@api.get("/drops/{name}", response_class=HTMLResponse)
+@router.get("/drops/{name}", response_class=HTMLResponse)
 def drop_page(request: Request, name: str, state: str | None = None, role: Role = Depends(viewer)):
     try:
         flt = JobFilter(drop=name, state=state or None)
     except ValueError as exc:  # a state that cannot match (JobFilter says which exist)
         raise HTTPException(400, str(exc)) from None
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         summary = next((d for d in queries.drops_summary(conn) if d["name"] == name), None)
         if summary is None:
             raise HTTPException(404, "no such drop")
@@ -210,11 +213,11 @@ def _failure_filter(code: str | None, drop: str | None, since: str | None) -> Jo
         raise HTTPException(400, str(exc)) from None
 
 
-@api.get("/failures", response_class=HTMLResponse)
+@router.get("/failures", response_class=HTMLResponse)
 def failures_page(request: Request, code: str | None = None, drop: str | None = None, since: str | None = None,
                   role: Role = Depends(viewer)):
     flt = _failure_filter(code, drop, since)
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         jobs = queries.list_jobs(conn, flt, limit=200, with_traceback=True)
         total = queries.count_jobs(conn, flt)
         codes = queries.failures_by_code(conn, datetime(1970, 1, 1, tzinfo=timezone.utc))
@@ -223,17 +226,17 @@ def failures_page(request: Request, code: str | None = None, drop: str | None = 
                 query=urlencode({k: v for k, v in {"code": code, "drop": drop, "since": since}.items() if v}))
 
 
-def _broker_answers() -> None:
+def _broker_answers(request: Request) -> None:
     """Before a replay changes the ledger: with the broker away, the jobs would sit queued
     with no task behind them until a sweep; nothing is changed and the answer says why."""
     try:
-        broker.ping()
+        request.app.state.broker.ping()
     except redis.RedisError:
         raise HTTPException(503, "the broker does not answer: nothing was replayed") from None
 
 
 def _replay(request: Request, conn, ids: list[int]):
-    _broker_answers()
+    _broker_answers(request)
     plan = replay.check(conn, ids)
     done = replay.apply(conn, plan, by="dashboard")
     send_jobs(done)
@@ -243,20 +246,20 @@ def _replay(request: Request, conn, ids: list[int]):
     return JSONResponse({"replayed": len(done), "job_ids": done, "skipped": plan.skipped})
 
 
-@api.post("/failures/replay")
+@router.post("/failures/replay")
 def replay_jobs(request: Request, job_id: Annotated[list[int] | None, Form()] = None, role: Role = Depends(operator)):
     """Replay one job or the selected ones (form field job_id, repeated); the answer names
     the jobs it skipped and why (published, in flight, superseded, unknown)."""
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         return _replay(request, conn, job_id or [])
 
 
-@api.get("/failures/replay-all", response_class=HTMLResponse)
+@router.get("/failures/replay-all", response_class=HTMLResponse)
 def replay_all_confirm(request: Request, code: str | None = None, drop: str | None = None, since: str | None = None,
                        role: Role = Depends(operator)):
     """The confirmation before replaying every failure the filter matches, with the count."""
     flt = _failure_filter(code, drop, since)
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         count = len(replay.matching(conn, flt))
         # failures whose file is the cause (CORRUPT_FILE, EMPTY_FILE, …) will likely fail again: say how many
         mendless = {c.value: n for c in FailureCode if not c.retryable and (flt.code or c.value) == c.value
@@ -265,20 +268,20 @@ def replay_all_confirm(request: Request, code: str | None = None, drop: str | No
                 filters={"code": code or "", "drop": drop or "", "since": since or ""})
 
 
-@api.post("/failures/replay-all")
+@router.post("/failures/replay-all")
 def replay_all(request: Request, code: Annotated[str, Form()] = "", drop: Annotated[str, Form()] = "",
                since: Annotated[str, Form()] = "", expected: Annotated[int, Form()] = -1, role: Role = Depends(operator)):
     flt = _failure_filter(code, drop, since)
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         ids = replay.matching(conn, flt)
         if expected >= 0 and len(ids) > expected:
             ids = ids[:expected]  # never more than the person confirmed
         return _replay(request, conn, ids)
 
 
-@api.get("/jobs/{job_id}", response_class=HTMLResponse)
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         job = ledger.get(conn, job_id)
         if job is None:
             raise HTTPException(404, "no such job")
@@ -287,20 +290,20 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
     return page(request, "job.html", role, job=job, events=events, record=record)
 
 
-@api.get("/documents", response_class=HTMLResponse)
+@router.get("/documents", response_class=HTMLResponse)
 def documents_page(request: Request, q: str = "", role: Role = Depends(viewer)):
     results = []
     if q.strip():
-        with pool.connection() as conn:
+        with request.app.state.pool.connection() as conn:
             results = postgres.search_documents(conn, q, 50)
         for r in results:  # OCR text is escaped; only the match markers become bold
             r["snippet"] = Markup(escape(r["snippet"] or "").replace("⟦", Markup("<b>")).replace("⟧", Markup("</b>")))
     return page(request, "documents.html", role, q=q, results=results)
 
 
-@api.get("/records/{doc_id}.json")
-def record_json(doc_id: str, role: Role = Depends(viewer)):
-    with pool.connection() as conn:
+@router.get("/records/{doc_id}.json")
+def record_json(request: Request, doc_id: str, role: Role = Depends(viewer)):
+    with request.app.state.pool.connection() as conn:
         record = postgres.get_document(conn, doc_id)
     if record is None:
         raise HTTPException(404, "no such record")
@@ -309,31 +312,28 @@ def record_json(doc_id: str, role: Role = Depends(viewer)):
 
 # --- JSON API (same filters as the CLI) -------------------------------------------------
 
-@api.get("/api/jobs")
-def api_jobs(state: str | None = None, drop: str | None = None, code: str | None = None, since: str | None = None,
+@router.get("/api/jobs")
+def api_jobs(request: Request, state: str | None = None, drop: str | None = None, code: str | None = None, since: str | None = None,
              limit: Annotated[int, Query(le=1000)] = 100, role: Role = Depends(viewer)):
     try:
         flt = JobFilter(state=state, drop=drop, code=code, since=parse_since(since))
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         return {"total": queries.count_jobs(conn, flt), "jobs": queries.list_jobs(conn, flt, limit)}
 
 
-@api.get("/healthz")
-def healthz() -> dict:
-    with pool.connection() as conn:
+@router.get("/healthz")
+def healthz(request: Request) -> dict:
+    with request.app.state.pool.connection() as conn:
         conn.execute("SELECT 1")
     return {"ok": True}
 
 
-@api.get("/metrics")
+@router.get("/metrics")
 def prometheus(request: Request) -> Response:
-    if not settings.metrics_public:
+    if not request.app.state.settings.metrics_public:
         viewer(request)
-    with pool.connection() as conn:
-        body = metrics.render(conn, queue_depths())
+    with request.app.state.pool.connection() as conn:
+        body = metrics.render(conn, queue_depths(request))
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
-
-
-app = api

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from fastapi import HTTPException, Request, Response
 from markupsafe import Markup
 
-from workers.config import get_settings
+from workers.config import Settings
 
 COOKIE = "delo_token"
 CSRF_COOKIE = "delo_csrf"  # what a login form's token is tied to, before there is a session
@@ -44,10 +44,9 @@ class Role(IntEnum):
     operator = 2
 
 
-def role_of(token: str | None) -> Role | None:
+def role_of(token: str | None, settings: Settings) -> Role | None:
     if not token:
         return None
-    settings = get_settings()
     for role, expected in ((Role.operator, settings.dashboard_operator_token), (Role.viewer, settings.dashboard_viewer_token)):
         if expected and hmac.compare_digest(token.encode(), expected.encode()):
             return role
@@ -123,7 +122,7 @@ class LoginRequired(Exception):
 
 
 def viewer(request: Request) -> Role:
-    role = role_of(token_of(request))
+    role = role_of(token_of(request), request.app.state.settings)
     if role is None:
         raise LoginRequired()
     return role

@@ -7,13 +7,15 @@
     GET  /documents/{id}      one record
     GET  /healthz
 
+Run as `uvicorn --factory services.intake.app:create_app`.
+
 An event is answered 2xx once its jobs are in the ledger (as `queued`), whether or not it
 started any; their tasks are sent in batches by a background thread, one `delo.dispatch`
 task per batch, so a burst of events costs the intake one SQL statement each. If the
-process dies before a batch is sent, the reconciler re-sends the jobs it finds stuck.
-MinIO retries a non-2xx for ever, and a stuck event blocks the ones behind it. If the
-broker is down the jobs stay `received` and the reconciler queues them later; if the
-ledger is down the answer is 503, so that MinIO keeps the event in its queue_dir.
+process dies before a batch is sent, or the broker is down, the jobs wait in the ledger
+and the sweep (workers/sweep.py) sends them within seconds. MinIO retries a non-2xx for
+ever, and a stuck event blocks the ones behind it; if the ledger is down the answer is
+503, so that MinIO keeps the event in its queue_dir.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 import psycopg
 import psycopg_pool
@@ -42,16 +44,13 @@ from workers.celery_app import send_jobs
 from starlette.concurrency import run_in_threadpool
 
 from workers import drops
-from workers.config import get_settings
+from workers.config import Settings, get_settings
 from workers.errors import InputError, UnavailableError
 from workers.ledger import jobs as ledger
 from workers.stores import objectstore, postgres
 
 log = logging.getLogger("delo.intake")
-settings = get_settings()
-refuse_default_tokens(settings, "intake_token")
-pool: ConnectionPool | None = None      # for the plain request handlers (run in threads)
-apool: AsyncConnectionPool | None = None  # for the events path (on the event loop)
+router = APIRouter()
 
 
 class Dispatcher:
@@ -94,67 +93,68 @@ class Dispatcher:
                     log.exception("could not send %d job(s) to the workers", len(batch))
 
 
-dispatcher = Dispatcher()
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The intake for these settings (the environment's by default): uvicorn calls it
+    (`--factory`), tests call it with their own. Nothing is built before this runs."""
+    settings = settings or get_settings()
+    refuse_default_tokens(settings, "intake_token")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        options = {"autocommit": True, "row_factory": dict_row}
+        app.state.pool = ConnectionPool(settings.database_url, min_size=1, max_size=8, open=True, kwargs=options)
+        app.state.apool = AsyncConnectionPool(settings.database_url, min_size=4, max_size=16, open=False,
+                                              kwargs=options, timeout=5)
+        await app.state.apool.open()
+        app.state.dispatcher.start()
+        yield
+        app.state.dispatcher.stop()
+        await app.state.apool.close()
+        app.state.pool.close()
+
+    app = FastAPI(title="delo intake", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.dispatcher = Dispatcher()
+    # a fetch that tests can replace, so that verifying never leaves the process
+    app.state.sns = sns.Verifier({t.strip() for t in settings.sns_topic_arns.split(",") if t.strip()},
+                                 fetch=partial(sns.http_get, via=settings.sns_test_aws_url))
+    app.add_exception_handler(UnavailableError, unavailable)
+    app.include_router(router)
+    return app
 
 
-@asynccontextmanager
-async def lifespan(_: FastAPI):
-    global pool, apool
-    with postgres.connect(settings.database_url) as conn:
-        postgres.migrate(conn)
-    options = {"autocommit": True, "row_factory": dict_row}
-    pool = ConnectionPool(settings.database_url, min_size=1, max_size=8, open=True, kwargs=options)
-    apool = AsyncConnectionPool(settings.database_url, min_size=4, max_size=16, open=False, kwargs=options, timeout=5)
-    await apool.open()
-    dispatcher.start()
-    yield
-    dispatcher.stop()
-    await apool.close()
-    pool.close()
-
-
-api = FastAPI(title="delo intake", lifespan=lifespan)
-# on the app's state, so that tests can give it a fetch that never leaves the process
-api.state.sns = sns.Verifier({t.strip() for t in settings.sns_topic_arns.split(",") if t.strip()},
-                             fetch=partial(sns.http_get, via=settings.sns_test_aws_url))
-
-
-@api.exception_handler(UnavailableError)
 def unavailable(_: Request, exc: UnavailableError) -> JSONResponse:
     return JSONResponse({"error": exc.code.value, "message": exc.message}, status_code=503)
 
 
-def bearer(authorization: Annotated[str | None, Header()] = None) -> None:
-    expected = f"Bearer {settings.intake_token}"
+def bearer(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    expected = f"Bearer {request.app.state.settings.intake_token}"
     if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
         raise HTTPException(401, "a valid Bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
 
-async def accept(body: dict) -> JSONResponse:
+async def accept(request: Request, body: object) -> JSONResponse:
     """Ledger rows for the objects an event announces; runs on the event loop, so a
     burst of events costs no thread hand-offs."""
+    state = request.app.state
     started, known, ignored = [], 0, 0
     try:
-        async with apool.connection() as conn:
+        async with state.apool.connection() as conn:
             for obj in created_objects(body):
-                if obj.bucket not in settings.accepted_buckets:
+                if obj.bucket not in state.settings.accepted_buckets:
                     ignored += 1  # only the scans bucket starts jobs, whatever else notifies us
                     continue
                 if drops.is_manifest(obj.key):
-                    await run_in_threadpool(_store_manifest, obj)
+                    await run_in_threadpool(_store_manifest, request, obj)
                     continue
                 # the ledger row first, then the task: a job may wait, but is never lost
-                statement = ledger.create_statement(
-                    obj.bucket, obj.key, etag=obj.etag, version_id=obj.version_id, size=obj.size, queued=True)
-                # racing the same version's insert, the statement sees neither row: once more
-                # sees the other's, committed by then (see ledger.create)
-                row = await (await conn.execute(*statement)).fetchone() \
-                    or await (await conn.execute(*statement)).fetchone()
-                if not row["created"]:
+                job_id, created = await ledger.create_async(
+                    conn, obj.bucket, obj.key, etag=obj.etag, version_id=obj.version_id, size=obj.size, queued=True)
+                if not created:
                     known += 1
                     continue
-                dispatcher.submit(row["id"])
-                started.append(row["id"])
+                state.dispatcher.submit(job_id)
+                started.append(job_id)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
         raise UnavailableError(f"ledger unreachable: {exc}") from exc
     answer = {"jobs": started, "already_known": known}
@@ -163,48 +163,49 @@ async def accept(body: dict) -> JSONResponse:
     return JSONResponse(answer)
 
 
-def _store_manifest(obj) -> None:
+def _store_manifest(request: Request, obj) -> None:
     """A drop's manifest is read as it arrives (it is small); it starts no job."""
-    data = objectstore.read(objectstore.client(settings), obj.bucket, obj.key)
+    data = objectstore.read(objectstore.client(request.app.state.settings), obj.bucket, obj.key)
     try:
         manifest = drops.read_manifest(obj.key, data)
     except InputError as exc:  # answered 2xx all the same: retrying cannot mend it
         log.warning("ignoring %s", exc)
         return
-    with pool.connection() as conn:
+    with request.app.state.pool.connection() as conn:
         drops.store(conn, ledger.drop_of(obj.key), manifest)
 
 
 async def read_json(request: Request) -> object:
     """The body as JSON, None when it is not JSON; 413 past the size an event can have
     (it is refused before it is read whole)."""
+    limit = request.app.state.settings.max_event_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > settings.max_event_bytes:
-        raise HTTPException(413, f"an event body is at most {settings.max_event_bytes} bytes")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"an event body is at most {limit} bytes")
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > settings.max_event_bytes:
-            raise HTTPException(413, f"an event body is at most {settings.max_event_bytes} bytes")
+        if len(body) > limit:
+            raise HTTPException(413, f"an event body is at most {limit} bytes")
     try:
         return json.loads(body or b"{}")
     except ValueError:
         return None
 
 
-@api.post("/minio/events", dependencies=[Depends(bearer)])
+@router.post("/minio/events", dependencies=[Depends(bearer)])
 async def minio_events(request: Request) -> JSONResponse:
     body = await read_json(request)
     if body is None:
         return JSONResponse({"ignored": "body is not JSON"})
-    return await accept(body)
+    return await accept(request, body)
 
 
-@api.post("/sns/events")
+@router.post("/sns/events")
 async def sns_events(request: Request, token: Annotated[str, Query()] = ""):
     """SNS sends no Authorization header; the token rides in the subscription URL. A
     message is believed only once sns.Verifier has proven it (else 400/403, with why)."""
-    if not hmac.compare_digest(token.encode(), settings.intake_token.encode()):
+    if not hmac.compare_digest(token.encode(), request.app.state.settings.intake_token.encode()):
         raise HTTPException(401, "a valid token is required in the subscription URL")
     verifier: sns.Verifier = request.app.state.sns
     try:  # in a thread: the certificate's first fetch, or the SubscribeURL, waits on AWS
@@ -220,32 +221,29 @@ async def sns_events(request: Request, token: Annotated[str, Query()] = ""):
         message = json.loads(envelope["Message"])
     except ValueError:
         return {"ignored": "message is not an S3 event"}
-    return await accept(message)
+    return await accept(request, message)
 
 
-@api.get("/documents", dependencies=[Depends(bearer)])
-def search(q: Annotated[str, Query(min_length=1)], limit: int = 20) -> list[dict]:
-    with pool.connection() as conn:
+@router.get("/documents", dependencies=[Depends(bearer)])
+def search(request: Request, q: Annotated[str, Query(min_length=1)], limit: int = 20) -> list[dict]:
+    with request.app.state.pool.connection() as conn:
         return postgres.search_documents(conn, q, limit)
 
 
-@api.get("/documents/{doc_id}", dependencies=[Depends(bearer)])
-def document(doc_id: str) -> dict:
-    with pool.connection() as conn:
+@router.get("/documents/{doc_id}", dependencies=[Depends(bearer)])
+def document(request: Request, doc_id: str) -> dict:
+    with request.app.state.pool.connection() as conn:
         record = postgres.get_document(conn, doc_id)
     if record is None:
         raise HTTPException(404, "no such document")
     return record
 
 
-@api.get("/healthz")
-def healthz() -> dict:
+@router.get("/healthz")
+def healthz(request: Request) -> dict:
     try:
-        with pool.connection(timeout=5) as conn:
+        with request.app.state.pool.connection(timeout=5) as conn:
             conn.execute("SELECT 1")
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
         raise UnavailableError(f"ledger unreachable: {exc}") from exc
     return {"ok": True}
-
-
-app = api

@@ -149,7 +149,7 @@ class Stack:
                              "--schedule", str(self.folder / "beat-schedule")])
         port = free_port()
         self.intake = f"http://127.0.0.1:{port}"
-        self._spawn("intake", [str(BIN / "uvicorn"), "services.intake.app:app", "--host", "127.0.0.1",
+        self._spawn("intake", [str(BIN / "uvicorn"), "--factory", "services.intake.app:create_app", "--host", "127.0.0.1",
                                "--port", str(port), "--no-access-log"])
         wait_until(lambda: httpx.get(f"{self.intake}/healthz").status_code == 200, what="intake")
         for name in WORKERS:

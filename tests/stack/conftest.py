@@ -75,7 +75,12 @@ def database_url() -> str:
     name = f"delo_test_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    yield psycopg.conninfo.make_conninfo(PG_ADMIN, dbname=name)
+    url = psycopg.conninfo.make_conninfo(PG_ADMIN, dbname=name)
+    from workers.stores import postgres
+
+    with postgres.connect(url) as conn:  # as `delo migrate` does, before any service starts
+        postgres.migrate(conn)
+    yield url
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -162,7 +167,7 @@ def workers(stack_env, tmp_path_factory) -> subprocess.Popen:
 def serve(service: str, env: dict, folder: Path):
     """One of delo's HTTP services under uvicorn on a free port, until the session ends."""
     port = free_port()
-    proc = spawn([str(BIN / "uvicorn"), f"services.{service}.app:app", "--host", "127.0.0.1", "--port", str(port)],
+    proc = spawn([str(BIN / "uvicorn"), "--factory", f"services.{service}.app:create_app", "--host", "127.0.0.1", "--port", str(port)],
                  env, folder / f"{service}.log")
     url = f"http://127.0.0.1:{port}"
     try:  # stopped however the caller ends: the session, or a test's own close()
@@ -182,7 +187,6 @@ def db(stack_env):
     from workers.stores import postgres
 
     with postgres.connect(stack_env["DELO_DATABASE_URL"]) as conn:
-        postgres.migrate(conn)
         yield conn
 
 

@@ -58,7 +58,7 @@ def test_own_tokens_or_a_developers_stack_start() -> None:
 def start(module: str, **env: str) -> subprocess.CompletedProcess:
     """uvicorn serving `module` on a free port, with only `env` of delo's settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DELO_")}
-    return subprocess.run([sys.executable, "-m", "uvicorn", f"{module}:app", "--port", "0"], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "uvicorn", "--factory", f"{module}:create_app", "--port", "0"], cwd=ROOT,
                           env={**clean, **env}, capture_output=True, text=True, timeout=60)
 
 

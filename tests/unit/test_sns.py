@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from services.intake import sns
-from workers.config import get_settings
+from workers.config import Settings
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:delo-scans"
 CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"
@@ -71,12 +71,9 @@ def signed(key, message: dict) -> dict:
 def intake(monkeypatch, certificate):
     """The intake app without its lifespan (no database): what a verified Notification
     would start is recorded instead; every fetch is recorded and answered here."""
-    monkeypatch.setenv("DELO_INTAKE_TOKEN", "unit-token")  # a default token would stop the import
-    get_settings.cache_clear()
     from services.intake import app as module
 
-    monkeypatch.setattr(module, "settings", module.settings.model_copy(update={"intake_token": "unit-token"}))
-    seen = SimpleNamespace(fetched=[], accepted=[], module=module)
+    seen = SimpleNamespace(fetched=[], accepted=[])
 
     def fetch(url: str) -> bytes:
         seen.fetched.append(url)
@@ -86,19 +83,18 @@ def intake(monkeypatch, certificate):
             return b"<ConfirmSubscriptionResponse/>"
         raise httpx.ConnectError("no such host in the test")
 
-    async def accept(body):
+    async def accept(request, body):
         seen.accepted.append(body)
         return JSONResponse({"jobs": [1], "already_known": 0})
 
-    shipped, module.api.state.sns = module.api.state.sns, sns.Verifier({TOPIC}, fetch=fetch)
+    seen.app = app = module.create_app(Settings(intake_token="unit-token"))
+    app.state.sns = sns.Verifier({TOPIC}, fetch=fetch)
     monkeypatch.setattr(module, "accept", accept)
-    client = TestClient(module.api)  # not entered: no lifespan
+    client = TestClient(app)  # not entered: no lifespan
     seen.post = lambda body, token="unit-token": client.post(
         f"/sns/events?token={token}", content=body if isinstance(body, (str, bytes)) else json.dumps(body),
         headers={"Content-Type": "text/plain; charset=UTF-8"})
     yield seen
-    module.api.state.sns = shipped  # by hand: monkeypatch cannot restore a Starlette State's attribute
-    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
@@ -144,7 +140,7 @@ def test_a_topic_outside_the_allow_list_is_refused(intake, key) -> None:
 
 
 def test_an_empty_allow_list_accepts_no_topic(intake, key, monkeypatch) -> None:
-    monkeypatch.setattr(intake.module.api.state.sns, "topics", set())
+    monkeypatch.setattr(intake.app.state.sns, "topics", set())
     assert intake.post(signed(key, notification())).status_code == 403 and intake.accepted == []
 
 
@@ -204,7 +200,7 @@ def test_aws_unreachable_is_a_503_for_sns_to_retry(intake, key, monkeypatch) -> 
     """Not a refusal: SNS retries a 5xx later, and drops a 4xx (the message would be lost)."""
     def down(url):
         raise httpx.ConnectTimeout("timed out")
-    monkeypatch.setattr(intake.module.api.state.sns, "fetch", down)
+    monkeypatch.setattr(intake.app.state.sns, "fetch", down)
     assert intake.post(signed(key, notification())).status_code == 503 and intake.accepted == []
 
 

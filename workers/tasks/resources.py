@@ -23,7 +23,6 @@ def db():
     global _db
     if _db is None or _db.closed:
         _db = postgres.connect(get_settings().database_url)
-        postgres.migrate(_db)
     return _db
 
 
@@ -38,7 +37,6 @@ def documents_db():
         return db()
     if _documents is None or _documents.closed:
         _documents = postgres.connect(url)
-        postgres.migrate(_documents)
     return _documents
 
 
