@@ -18,7 +18,7 @@ import json
 import psycopg
 from psycopg.types.json import Jsonb
 
-from workers.errors import FailureCode, InputError
+from workers.errors import FailureCode, InputError, LimitError
 from workers.ledger.jobs import drop_of
 from workers.records.archival import ARCHIVES, citation
 from workers.stores.postgres import unavailable_as_retryable
@@ -33,7 +33,7 @@ def is_manifest(key: str) -> bool:
 
 def read_manifest(key: str, data: bytes) -> dict:
     if len(data) > MAX_MANIFEST_BYTES:
-        raise InputError(FailureCode.FILE_TOO_LARGE, f"{key}: a manifest is at most 4 MiB")
+        raise LimitError(FailureCode.FILE_TOO_LARGE, f"{key}: a manifest is at most 4 MiB")
     try:
         text = data.decode("utf-8-sig")
         if key.lower().endswith(".json"):

@@ -50,8 +50,13 @@ def check_languages(spec: str) -> None:
         raise ConfigError(
             FailureCode.TOOL_MISSING,
             f"tesseract language data missing: {', '.join(missing)} (have {', '.join(sorted(have))}; "
-            "apt-get install tesseract-ocr-rus tesseract-ocr-script-cyrl)",
+            f"apt-get install {' '.join(_package(lang) for lang in missing)})",
         )
+
+
+def _package(language: str) -> str:
+    """Debian's package for a language model (`rus`), or for the script model delo uses."""
+    return "tesseract-ocr-script-cyrl" if language == "Cyrillic" else f"tesseract-ocr-{language.lower()}"
 
 
 def recognise(image: Path, *, languages: str, dpi: int, timeout: int, uncertain_below: float = 0.0) -> Recognised:
