@@ -1,6 +1,6 @@
 """A source file as a sequence of page images, produced one at a time.
 
-PDF pages are rendered by poppler (pdf2image → pdftoppm) one page per call into a
+PDF pages are rendered by poppler (workers/ocr/poppler.py) one page per call into a
 temporary folder, so a 500-page PDF never sits in memory; image frames (multi-frame
 TIFF) are read one at a time by Pillow. Every limit is checked before pixels are
 decoded: page count, and pixels per page (a 30000×30000 header is a decompression bomb).
@@ -11,8 +11,6 @@ workers pass in: the path they read is a cache file named by a hash (`ef6fb94c�
 
 from __future__ import annotations
 
-import re
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,12 +19,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from pdf2image import convert_from_path
-from pdf2image.exceptions import PDFPopplerTimeoutError
 from PIL import Image, ImageOps, ImageSequence
 
 from workers.config import Settings
-from workers.errors import ConfigError, FailureCode, InputError, LimitError
+from workers.errors import FailureCode, InputError, LimitError
+from workers.ocr import poppler
 
 # We enforce our own pixel limit before decoding; Pillow's warning would only be noise.
 Image.MAX_IMAGE_PIXELS = None
@@ -60,8 +57,8 @@ def one_page(path: Path, kind: str, number: int, folder: Path, settings: Setting
     """Page `number` alone, for workers that share a document's pages between them."""
     name = name or path.name
     if kind == "pdf":
-        sizes = _SIZE.findall(_pdfinfo(path, settings, name, "-f", str(number), "-l", str(number)))
-        w_pt, h_pt = (float(sizes[0][1]), float(sizes[0][2])) if sizes else (595.0, 842.0)
+        sizes = poppler.info(path, name=name, timeout=settings.render_timeout_seconds, first=number, last=number).sizes
+        w_pt, h_pt = sizes[0] if sizes else _A4
         _check_pixels(name, number, (w_pt / 72 * settings.pdf_dpi) * (h_pt / 72 * settings.pdf_dpi), settings)
         file = _render(path, number, folder, settings, name)
         return Page(number, _read_gray(file, name, number), settings.pdf_dpi, file)
@@ -77,35 +74,17 @@ def one_page(path: Path, kind: str, number: int, folder: Path, settings: Setting
 
 # --- PDF -------------------------------------------------------------------------
 
-_SIZE = re.compile(r"^Page\s+(\d+)\s+size:\s+([\d.]+)\s+x\s+([\d.]+)\s+pts", re.M)
-
-
-def _pdfinfo(path: Path, settings: Settings, name: str, *extra: str) -> str:
-    try:
-        proc = subprocess.run(["pdfinfo", *extra, str(path)], capture_output=True, text=True,
-                              timeout=settings.render_timeout_seconds)
-    except FileNotFoundError as exc:
-        raise ConfigError(FailureCode.TOOL_MISSING, "pdfinfo is not installed (apt-get install poppler-utils)") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise InputError(FailureCode.RENDER_TIMEOUT, f"pdfinfo took longer than {settings.render_timeout_seconds} s") from exc
-    err = proc.stderr.strip()
-    if "Incorrect password" in err or "encrypted" in err.lower():
-        raise InputError(FailureCode.PDF_ENCRYPTED, f"{name} is encrypted and needs a password to open")
-    if proc.returncode != 0 or "Pages:" not in proc.stdout:
-        # poppler's own words may quote the path it was given: the cache file's, not the object's
-        detail = err.splitlines()[-1].replace(str(path), name) if err else "pdfinfo could not read it"
-        raise InputError(FailureCode.CORRUPT_FILE, f"{name} is not a readable PDF ({detail})")
-    return proc.stdout
+_A4 = (595.0, 842.0)  # points: a page whose size pdfinfo does not give
 
 
 def _pdf_page_sizes(path: Path, settings: Settings, name: str) -> list[tuple[float, float]]:
-    pages = int(re.search(r"^Pages:\s+(\d+)", _pdfinfo(path, settings, name), re.M).group(1))
+    pages = poppler.info(path, name=name, timeout=settings.render_timeout_seconds).pages
     if pages < 1:
         raise InputError(FailureCode.CORRUPT_FILE, f"{name} has no pages")
     if pages > settings.max_pages:
         raise LimitError(FailureCode.TOO_MANY_PAGES, f"{name} has {pages} pages; the limit is {settings.max_pages}")
-    sizes = _SIZE.findall(_pdfinfo(path, settings, name, "-f", "1", "-l", str(pages)))
-    return [(float(w), float(h)) for _, w, h in sizes] or [(595.0, 842.0)] * pages
+    sizes = poppler.info(path, name=name, timeout=settings.render_timeout_seconds, first=1, last=pages).sizes
+    return list(sizes) or [_A4] * pages
 
 
 def _pdf_pages(path: Path, settings: Settings, name: str) -> Iterator[Page]:
@@ -132,18 +111,8 @@ def _read_gray(file: Path, name: str, number: int) -> np.ndarray:
 
 
 def _render(path: Path, number: int, folder: Path, settings: Settings, name: str) -> Path:
-    try:
-        # uncompressed greyscale TIFF: what tesseract reads fastest, if the page needs nothing
-        rendered = convert_from_path(
-            str(path), dpi=settings.pdf_dpi, first_page=number, last_page=number, grayscale=True, fmt="tiff",
-            output_folder=folder, paths_only=True, timeout=settings.render_timeout_seconds,
-        )
-    except PDFPopplerTimeoutError as exc:
-        raise InputError(FailureCode.RENDER_TIMEOUT,
-                         f"page {number} took longer than {settings.render_timeout_seconds} s to render") from exc
-    if not rendered:
-        raise InputError(FailureCode.CORRUPT_FILE, f"page {number} of {name} could not be rendered")
-    return Path(rendered[0])
+    return poppler.render(path, number, dpi=settings.pdf_dpi, timeout=settings.render_timeout_seconds,
+                          folder=folder, name=name)
 
 
 # --- images ----------------------------------------------------------------------
