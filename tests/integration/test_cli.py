@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -58,15 +59,16 @@ def test_bad_files_fail_with_their_code_and_the_good_ones_finish(ingested, valid
     proc, out = ingested
     assert proc.returncode == 1
     failed = [line for line in proc.stderr.splitlines() if line.startswith("FAILED ")]
-    assert len(failed) == len(BAD)
-    for name, code in BAD.items():
-        assert any(name in line and f": {code}: " in line for line in failed), (name, failed)
+    # `FAILED <path>: <CODE>: <why>`, one line for each bad file
+    said = [re.match(r"FAILED (.+?): ([A-Z_]+): ", line) for line in failed]
+    assert all(said), failed
+    assert sorted((Path(m.group(1)).name, m.group(2)) for m in said) == sorted(BAD.items())
     for name, pages in [("telegram.png", 1), ("conversation.pdf", 2), ("frames.tif", 2)]:
         record = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
         validate_record(record)
         assert record["source"]["page_count"] == pages
         assert record["text"].count("\f") == pages - 1
-    assert not any((out / f"{name}.json").exists() for name in BAD)
+    assert sorted(p.name for p in out.glob("*.json")) == ["conversation.pdf.json", "frames.tif.json", "telegram.png.json"]
 
 
 def test_records_carry_the_parsed_fields(ingested) -> None:
@@ -141,3 +143,34 @@ def test_a_drop_with_its_manifest_ingests_as_in_the_stack(tmp_path: Path) -> Non
     assert "archival_reference_from_manifest" in record["warnings"]
     alone = run("ingest", str(tmp_path / "in"), "--out", str(tmp_path / "out2"), "--manifest", str(manifest))
     assert alone.returncode == 2 and "--manifest goes with --drop" in alone.stderr
+
+
+# --- output names: one record per input, whatever the inputs are called -------------------
+
+NAMED = {  # input under the drop → its record's name in OUT (first come keeps its own name)
+    "a/x/scan.png": "scan.png",
+    "b/x/scan.png": "x__scan.png",        # same name, same folder name: one folder up is enough
+    "c/x/scan.png": "c__x__scan.png",     # a third: two folders up
+    "d/Scan.png": "d__Scan.png",          # differs only in case: OUT may be on a case-insensitive disk
+    "e/report.png": "report.png",
+    "f/report.png": "f__report.png",      # two of a name in different folders
+}
+
+
+def test_ingest_gives_each_input_its_own_record_file(tmp_path: Path) -> None:
+    """GIVEN a drop where names repeat across folders (twice, three times, and in another
+    case) WHEN ingested THEN OUT holds one record per input under the names above, and
+    each record file is the record of its own input."""
+    drop = tmp_path / "drop"
+    for n, relative in enumerate(NAMED):
+        (drop / relative).parent.mkdir(parents=True, exist_ok=True)
+        scans.png(drop / relative, f"ТЕЛЕГРАММА\n\nТоварищу ПОПОВУ\n\nДонесение номер {n + 1} получено.\n")
+    out = tmp_path / "out"
+    proc = run("ingest", str(drop), "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.glob("*.json")) == sorted(f"{name}.json" for name in NAMED.values())
+    for relative, name in NAMED.items():
+        record = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+        assert record["source"]["uri"] == (drop / relative).resolve().as_uri(), name
+    db = sqlite3.connect(out / "delo.sqlite3")
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == len(NAMED)

@@ -7,13 +7,11 @@ CI always has ../shared and must fail loudly without it; elsewhere the tests ski
 
 from __future__ import annotations
 
-import os
-
 import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_missing
 from workers.ocr import preprocess
 
 REALPRINT = SHARED / "corpus" / "realprint"
@@ -22,10 +20,7 @@ REALPRINT = SHARED / "corpus" / "realprint"
 def _pages() -> list:
     pages = sorted(REALPRINT.glob("print*.png"))
     if not pages:
-        message = f"real print pages not found in {REALPRINT} (set DELO_SHARED)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        shared_missing(REALPRINT, "real print pages (print*.png)")
     return pages
 
 
