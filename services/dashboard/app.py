@@ -15,7 +15,6 @@ Run as `uvicorn --factory services.dashboard.app:create_app`.
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -59,10 +58,14 @@ class Workers:
 
     def __init__(self, every: float = 5.0):
         self.every, self.snapshot, self.at = every, {}, None
+        self.stopped = threading.Event()
         threading.Thread(target=self._run, name="workers", daemon=True).start()
 
+    def stop(self) -> None:
+        self.stopped.set()
+
     def _run(self) -> None:
-        while True:
+        while not self.stopped.is_set():
             try:
                 active = celery.control.inspect(timeout=1.0).active() or {}
                 self.snapshot = {name: [{"task": t["name"].removeprefix("delo."), "job": (t.get("kwargs") or {}).get("job_id"),
@@ -71,7 +74,7 @@ class Workers:
                 self.at = datetime.now(timezone.utc)
             except Exception:  # the broker away: show the last answer, with its age
                 pass
-            time.sleep(self.every)
+            self.stopped.wait(self.every)
 
 
 MAX_BODY_BYTES = 64 * 1024  # a replay of 1,000 selected jobs is a 15 KB form
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                         kwargs={"autocommit": True, "row_factory": dict_row})
         app.state.workers = Workers()
         yield
+        app.state.workers.stop()
         app.state.pool.close()
 
     # csrf_protect on the app, not per route: a POST route added later is covered too
