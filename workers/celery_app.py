@@ -11,52 +11,63 @@ from celery.signals import worker_ready
 from kombu import Queue
 
 from workers import sweep
-from workers.config import get_settings
+from workers.config import Settings, get_settings
+from workers.tasks import startup  # noqa: F401 (connects the worker's tool check)
 
-settings = get_settings()
-app = Celery("delo", broker=settings.redis_url, backend=settings.redis_url, include=["workers.tasks.jobs"])
-app.conf.update(
-    # `ocr_bulk` holds the OCR of bulk drops; workers list it after `ocr` and, with the
-    # priority order below, take a single upload before the next page of a 10,000-page drop
-    task_queues=(Queue("ocr"), Queue("ocr_bulk"), Queue("parse"), Queue("publish")),
-    task_default_queue="ocr",
-    task_create_missing_queues=False,  # a typo in a queue name fails loudly
-    task_routes={
-        "delo.start": {"queue": "ocr"},       # or ocr_bulk for a drop's job, chosen when sent
-        "delo.ocr_page": {"queue": "ocr"},
-        "delo.parse": {"queue": "parse"},
-        "delo.publish": {"queue": "publish"},
-        "delo.reconcile": {"queue": "publish"},
-        "delo.dispatch": {"queue": "publish"},
-        "delo.sweep": {"queue": "publish"},
-    },
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,
-    broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds, "unacked_restore_interval": 5,
-                              "queue_order_strategy": "priority"},
-    result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
-    result_expires=24 * 3600,
-    worker_max_memory_per_child=settings.worker_max_memory_kb,
-    task_serializer="json",
-    accept_content=["json"],
-    broker_connection_retry_on_startup=True,
-    # the intake must answer in milliseconds: with the broker down it gives up quickly
-    # and leaves the job to the reconciler rather than hold MinIO's request
-    task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
-    beat_schedule={
-        "reconcile": {"task": "delo.reconcile", "schedule": float(settings.reconcile_every_seconds)},
-        # a sweep that waited past the next one is of no use: it expires
-        "sweep": {"task": "delo.sweep", "schedule": settings.sweep_every_seconds,
-                  "options": {"expires": settings.sweep_every_seconds}},
-    },
-)
+app = Celery("delo", include=["workers.tasks.jobs"])
+
+
+def celery_config(settings: Settings) -> dict:
+    """The app's configuration from delo's settings; read when the app is first used (a
+    worker starting, a task sent), not when this module is imported."""
+    return dict(
+        broker_url=settings.redis_url,
+        result_backend=settings.redis_url,
+        # `ocr_bulk` holds the OCR of bulk drops; workers list it after `ocr` and, with the
+        # priority order below, take a single upload before the next page of a 10,000-page drop
+        task_queues=(Queue("ocr"), Queue("ocr_bulk"), Queue("parse"), Queue("publish")),
+        task_default_queue="ocr",
+        task_create_missing_queues=False,  # a typo in a queue name fails loudly
+        task_routes={
+            "delo.start": {"queue": "ocr"},       # or ocr_bulk for a drop's job, chosen when sent
+            "delo.ocr_page": {"queue": "ocr"},
+            "delo.parse": {"queue": "parse"},
+            "delo.publish": {"queue": "publish"},
+            "delo.reconcile": {"queue": "publish"},
+            "delo.dispatch": {"queue": "publish"},
+            "delo.sweep": {"queue": "publish"},
+        },
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds,
+                                  "unacked_restore_interval": 5, "queue_order_strategy": "priority"},
+        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
+        result_expires=24 * 3600,
+        worker_max_memory_per_child=settings.worker_max_memory_kb,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        # the intake must answer in milliseconds: with the broker down it gives up quickly
+        # and leaves the job to the sweep rather than hold MinIO's request
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        beat_schedule={
+            "reconcile": {"task": "delo.reconcile", "schedule": float(settings.reconcile_every_seconds)},
+            # a sweep that waited past the next one is of no use: it expires
+            "sweep": {"task": "delo.sweep", "schedule": settings.sweep_every_seconds,
+                      "options": {"expires": settings.sweep_every_seconds}},
+        },
+    )
+
+
+app.add_defaults(lambda: celery_config(get_settings()))  # a promise: kept until the conf is first read
 
 
 @worker_ready.connect
 def _start_heartbeat(sender, **_) -> None:
     """Each worker says which messages it holds, so that a dead one's go back to their
     queue in seconds (workers/sweep.py)."""
+    settings = get_settings()
     sweep.Heartbeat(settings.redis_url, sender.hostname, settings.worker_lost_after_seconds).start()
 
 

@@ -13,9 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from workers.config import get_settings
-from workers.errors import DeloError, FailureCode
+from workers.errors import DeloError, FailureCode, UnavailableError, exit_status, exit_status_help
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, epilog=exit_status_help(),
                   help="delo: scanned Soviet-era archive pages in, structured archival records out.")
 err = Console(stderr=True)
 SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
@@ -55,7 +55,7 @@ def _out_names(files: list[Path]) -> dict[Path, str]:
     return names
 
 
-@app.command()
+@app.command(epilog=exit_status_help())
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="scan files or folders of scans")],
     out: Annotated[Path, typer.Option("--out", "-o", help="folder for <file name>.json records")],
@@ -117,8 +117,8 @@ def ingest(
     if not quiet:
         _summary(records)
     err.print(f"{len(records)} record(s) written to {out}, {len(failures)} failed")
-    if failures:
-        raise typer.Exit(1)
+    if failures:  # the most serious class met decides (workers/errors.py: MOST_SERIOUS_FIRST)
+        raise typer.Exit(exit_status(failure for _, failure in failures))
 
 
 def _summary(records: list[tuple[Path, dict]]) -> None:
@@ -159,7 +159,7 @@ def ocr(file: Annotated[Path, typer.Argument(help="a PDF, TIFF, PNG or JPEG")]) 
         result = ocr_file(file, get_settings())
     except DeloError as exc:
         err.print(f"FAILED {file}: {exc}", soft_wrap=True, markup=False, highlight=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(exc.exit_status) from None
     sys.stdout.write(result.text + "\n")
 
 
@@ -208,7 +208,7 @@ def _down(command: str, what: str, where: str, changes: bool) -> typer.Exit:
     """One line, no traceback: which store, where, and that nothing was changed."""
     tail = "; nothing was changed" if changes else ""
     err.print(f"delo {command}: the {what} at {where} does not answer{tail}", soft_wrap=True, markup=False, highlight=False)
-    return typer.Exit(1)
+    return typer.Exit(UnavailableError.exit_status)
 
 
 def _ledger(command: str = "jobs", changes: bool = False):
@@ -217,9 +217,7 @@ def _ledger(command: str = "jobs", changes: bool = False):
 
     url = get_settings().database_url
     try:
-        conn = postgres.connect(url)
-        postgres.migrate(conn)
-        return conn
+        return postgres.connect(url)
     except UnavailableError:
         raise _down(command, "ledger", _safe_url(url), changes) from None
 
@@ -323,9 +321,9 @@ def replay(
     Publishing is an upsert: a replay never makes a second document.
 
     Says what it replayed and why it skipped the rest. Exit 0 when every job asked for
-    was replayed, 1 when a store did not answer (then nothing changed) or a job asked
-    for was not replayed (unknown, in flight, published, superseded), 2 for a filter
-    that cannot match."""
+    was replayed, 1 when a job asked for was not replayed (unknown, in flight,
+    published, superseded), 7 when a store did not answer (then nothing changed), 2 for
+    a filter that cannot match."""
     from workers.errors import UnavailableError
     from workers.ledger import replay as replays
 
@@ -371,7 +369,7 @@ def replay(
             err.print(f"delo replay: {len(done)} job(s) were queued in the ledger but the broker stopped answering "
                       f"before their tasks were sent ({type(exc).__name__}); they stay queued for the sweep",
                       soft_wrap=True, markup=False, highlight=False)
-            raise typer.Exit(1) from None
+            raise typer.Exit(UnavailableError.exit_status) from None
         if not _workers_alive():
             warnings.append("no worker answers: the jobs wait in their queues until one starts")
     _report_replay(as_json, dry=False, done=done, plan=plan, warnings=warnings)
@@ -401,7 +399,7 @@ def reconcile(as_json: AsJson = False) -> None:
     """Start jobs for objects in the scans bucket the ledger has never seen, and send again jobs whose messages the broker lost.
 
     Checks the ledger, the broker and the object store first: with one of them away it
-    changes nothing and says which (exit 1)."""
+    changes nothing and says which (exit 7)."""
     from workers.errors import UnavailableError
 
     settings = get_settings()
@@ -415,7 +413,7 @@ def reconcile(as_json: AsJson = False) -> None:
     except UnavailableError as exc:
         err.print(f"delo reconcile: stopped part way, a store stopped answering ({exc}); run it again when it is back",
                   soft_wrap=True, markup=False, highlight=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(UnavailableError.exit_status) from None
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
         return
@@ -456,6 +454,27 @@ def drops_list(as_json: AsJson = False) -> None:
 
 
 @app.command()
+def migrate() -> None:
+    """Bring the ledger's database (DELO_DATABASE_URL) and the documents' (DELO_DOCUMENTS_DATABASE_URL,
+    when apart) to the current schema. The one step that changes schemas: `make stack`,
+    compose's `migrate` service and the tests run it before any service starts; services
+    and workers never migrate (many starting at once raced to)."""
+    from workers.errors import UnavailableError
+    from workers.stores import postgres
+
+    settings = get_settings()
+    for what, url in (("ledger", settings.database_url), ("documents", settings.documents_database_url)):
+        if not url:
+            continue
+        try:
+            with postgres.connect(url) as conn:
+                applied = postgres.migrate(conn)
+        except UnavailableError:
+            raise _down("migrate", f"{what} database", _safe_url(url), True) from None
+        print(f"{what} {_safe_url(url)}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+
+
+@app.command()
 def republish(
     since: FilterSince = None, drop: FilterDrop = None,
     all_: Annotated[bool, typer.Option("--all", help="every published record")] = False,
@@ -490,7 +509,7 @@ def republish(
         err.print(f"delo republish: stopped part way, a store stopped answering ({exc}); run it again when it is back "
                   f"(records already sent are sent again, which readers take as an update)",
                   soft_wrap=True, markup=False, highlight=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(UnavailableError.exit_status) from None
     if as_json:
         sys.stdout.write(json.dumps({"republished": count}) + "\n")
     else:

@@ -10,6 +10,7 @@ it again would restart it for ever.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import redis
@@ -17,8 +18,11 @@ from minio import Minio
 
 from workers import drops, sweep
 from workers.config import Settings
+from workers.errors import InputError, LimitError
 from workers.ledger import jobs as ledger
 from workers.stores import objectstore
+
+log = logging.getLogger(__name__)
 
 
 def reconcile(db, s3: Minio, broker: redis.Redis, settings: Settings, enqueue: Callable[[int], None]) -> dict:
@@ -26,7 +30,10 @@ def reconcile(db, s3: Minio, broker: redis.Redis, settings: Settings, enqueue: C
     found = 0
     for key, etag, size in objectstore.list_objects(s3, settings.scans_bucket):
         if drops.is_manifest(key):
-            drops.store(db, ledger.drop_of(key), drops.read_manifest(key, objectstore.read(s3, settings.scans_bucket, key)))
+            try:
+                drops.store(db, ledger.drop_of(key), drops.read_manifest(key, objectstore.read(s3, settings.scans_bucket, key)))
+            except (InputError, LimitError) as exc:  # one bad manifest must not stop the listing
+                log.warning("ignoring %s", exc)
             continue
         if (key, etag) in known:
             continue

@@ -45,7 +45,7 @@ from starlette.concurrency import run_in_threadpool
 
 from workers import drops
 from workers.config import Settings, get_settings
-from workers.errors import InputError, UnavailableError
+from workers.errors import InputError, LimitError, UnavailableError
 from workers.ledger import jobs as ledger
 from workers.stores import objectstore, postgres
 
@@ -168,7 +168,7 @@ def _store_manifest(request: Request, obj) -> None:
     data = objectstore.read(objectstore.client(request.app.state.settings), obj.bucket, obj.key)
     try:
         manifest = drops.read_manifest(obj.key, data)
-    except InputError as exc:  # answered 2xx all the same: retrying cannot mend it
+    except (InputError, LimitError) as exc:  # answered 2xx all the same: retrying cannot mend it
         log.warning("ignoring %s", exc)
         return
     with request.app.state.pool.connection() as conn:

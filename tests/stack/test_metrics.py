@@ -289,8 +289,6 @@ def test_the_migration_counts_the_ledger_it_finds(tmp_path) -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.mark.xfail(strict=True, reason="until the publish task passes detail=metrics.published_detail(record) "
-                                       "in its transition to published (workers/tasks/jobs.py); then drop this mark")
 def test_a_job_the_workers_publish_observes_each_of_its_pages(tmp_path, s3, db, intake, workers) -> None:
     """GIVEN a scan uploaded and announced WHEN the workers publish it THEN the histogram
     counts each of its pages once, with the seconds its record gives each page."""

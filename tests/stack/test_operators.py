@@ -51,13 +51,13 @@ def history(db, job_id: int) -> tuple:
 
 def test_replay_with_the_broker_down_changes_nothing_and_says_so_in_one_line(db, fresh, stack_env) -> None:
     """GIVEN a failed job and a broker that does not answer WHEN `delo replay` runs THEN
-    it exits 1 at once with one line naming the broker, and the job is as it was (it
+    it exits 7 (a store away) at once with one line naming the broker, and the job is as it was (it
     was moved to `queued` with no task behind it, after a 498-line traceback)."""
     job = make(db, fresh, "f.png", "queued", "failed", failure=("STORE_UNAVAILABLE", "x"))
     before = history(db, job)
     for args in (["replay", str(job)], ["replay", "--failed", "--code", "STORE_UNAVAILABLE", "--yes"]):
         proc = delo(*args, env={**stack_env, "DELO_REDIS_URL": NOBODY})
-        assert proc.returncode == 1
+        assert proc.returncode == 7
         assert proc.stderr.splitlines() == [f"delo replay: the broker at {NOBODY} does not answer; nothing was changed"]
         assert history(db, job) == before
 
@@ -66,7 +66,7 @@ def test_reconcile_with_the_broker_down_changes_nothing(db, s3, stack_env) -> No
     key = f"single/unseen-{datetime.now().timestamp():.0f}.png"
     upload(s3, key, b"\x89PNG\r\n\x1a\n not seen by the ledger")
     proc = delo("reconcile", env={**stack_env, "DELO_REDIS_URL": NOBODY})
-    assert proc.returncode == 1
+    assert proc.returncode == 7
     assert proc.stderr.splitlines() == [f"delo reconcile: the broker at {NOBODY} does not answer; nothing was changed"]
     assert db.execute("SELECT count(*) AS n FROM jobs WHERE key = %s", (key,)).fetchone()["n"] == 0
 

@@ -21,6 +21,7 @@ from workers.celery_app import app, ocr_queue
 from workers.config import get_settings
 from workers.errors import DeloError, FailureCode, UnavailableError, retry_delay
 from workers.ledger import jobs as ledger
+from workers.ledger import metrics
 from workers.ocr import stage
 from workers.ocr.stage import PageResult, Source
 from workers.publish import publish as publish_record
@@ -175,7 +176,7 @@ def publish(self, *, job_id: int, record: dict, attempt: int | None = None) -> N
     publish_record(record, db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
                    settings=get_settings())
     if ledger.transition(resources.db(), job_id, "published", record_id=record["id"], attempt=job["attempts"],
-                         only_from=("publishing",)):
+                         only_from=("publishing",), detail=metrics.published_detail(record)):
         sweep.forget(resources.broker(), job_id)
 
 
