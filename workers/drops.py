@@ -14,8 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from workers.errors import FailureCode, InputError, LimitError
@@ -60,12 +62,13 @@ def store(conn: psycopg.Connection, name: str, manifest: dict) -> None:
                      (name, Jsonb(manifest)))
 
 
-def manifest_of(conn: psycopg.Connection, name: str | None) -> dict | None:
+def manifest_of(conn: psycopg.Connection[DictRow], name: str | None) -> dict[str, Any] | None:
     if not name:
         return None
     with unavailable_as_retryable():
         row = conn.execute("SELECT manifest FROM drops WHERE name = %s", (name,)).fetchone()
-    return row["manifest"] if row else None
+    manifest: dict[str, Any] | None = row["manifest"] if row else None
+    return manifest
 
 
 def apply(record: dict, manifest: dict | None) -> None:
@@ -75,7 +78,7 @@ def apply(record: dict, manifest: dict | None) -> None:
         return
     archive = meta.get("archive")
     canon = next((c for c, (latin, names) in ARCHIVES.items() if archive in (c, latin, *names)), None) if archive else None
-    ref = {"archive": canon or archive, "archive_latin": ARCHIVES[canon][0] if canon else None,
+    ref: dict[str, Any] = {"archive": canon or archive, "archive_latin": ARCHIVES[canon][0] if canon else None,
            "fond": meta.get("fond"), "opis": meta.get("opis"), "delo": meta.get("delo"), "sheets": None,
            "extra": {}, "authenticity": None, "raw": "drop manifest"}
     record["record"]["archival_references"] = [ref]

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from enum import Enum
-from typing import ClassVar
+from enum import StrEnum
+from typing import ClassVar, Self, cast
 
 
-class FailureCode(str, Enum):
+class FailureCode(StrEnum):
     EMPTY_FILE = "EMPTY_FILE"
     UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
     CORRUPT_FILE = "CORRUPT_FILE"
@@ -59,11 +59,12 @@ class DeloError(Exception):
     meaning: ClassVar[str] = ""  # for `delo --help`
     code: FailureCode
 
-    def __new__(cls, code: FailureCode | str, message: str) -> DeloError:
+    def __new__(cls, code: FailureCode | str, message: str) -> Self:
         own = error_class(FailureCode(code))
         if cls is not DeloError and cls is not own:
             raise TypeError(f"{FailureCode(code).value} is raised as {own.__name__}, not {cls.__name__}")
-        return super().__new__(own)
+        # own is cls itself or, raised as DeloError, the subclass that owns the code
+        return cast(Self, super().__new__(own))
 
     def __init__(self, code: FailureCode | str, message: str):
         # args as given, so that the error pickles and Celery rebuilds it from its args
@@ -112,7 +113,7 @@ class UnavailableError(DeloError):
     meaning = "a store (database, object store, broker) did not answer"
 
     # raised as UnavailableError(message): its class has one code
-    def __new__(cls, *args: str) -> DeloError:
+    def __new__(cls, *args: str) -> Self:
         return super().__new__(cls, *_with_store_code(args))
 
     def __init__(self, *args: str):

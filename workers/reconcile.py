@@ -29,9 +29,10 @@ def reconcile(db, s3: Minio, broker: redis.Redis, settings: Settings, enqueue: C
     known = ledger.known_etags(db, settings.scans_bucket)
     found = 0
     for key, etag, size in objectstore.list_objects(s3, settings.scans_bucket):
-        if drops.is_manifest(key):
+        drop = ledger.drop_of(key)
+        if drop is not None and drops.is_manifest(key):  # a manifest is always a drop's
             try:
-                drops.store(db, ledger.drop_of(key), drops.read_manifest(key, objectstore.read(s3, settings.scans_bucket, key)))
+                drops.store(db, drop, drops.read_manifest(key, objectstore.read(s3, settings.scans_bucket, key)))
             except (InputError, LimitError) as exc:  # one bad manifest must not stop the listing
                 log.warning("ignoring %s", exc)
             continue

@@ -68,24 +68,29 @@ def lost_jobs(db, client: redis.Redis, grace_seconds: float, dispatch_within: fl
     for i in range(0, len(jobs), 5000):
         batch = jobs[i:i + 5000]
         marks = client.hmget(IN_BROKER, [str(job_id) for job_id, _, _ in batch])
-        lost += [job_id for (job_id, attempt, idle), mark in zip(batch, marks)
+        lost += [job_id for (job_id, attempt, idle), mark in zip(batch, marks, strict=True)
                  if not _alive(mark, attempt, idle < dispatch_within)]
     return lost
 
 
-def _alive(mark: bytes | None, attempt: int, dispatch_may_run: bool) -> bool:
-    return mark is not None and (mark.decode() == str(attempt) or (mark.decode() == DISPATCHING and dispatch_may_run))
+def _alive(mark: bytes | str | None, attempt: int, dispatch_may_run: bool) -> bool:
+    return mark is not None and (_text(mark) == str(attempt) or (_text(mark) == DISPATCHING and dispatch_may_run))
+
+
+def _text(reply: object) -> str:
+    """A Redis reply as text: bytes from these clients (no decode_responses), as redis-py types allow str too."""
+    return reply.decode() if isinstance(reply, bytes) else str(reply)
 
 
 def orphaned_messages(client: redis.Redis, qos, lost_after_seconds: float) -> list[str]:
     """Delivery tags in kombu's unacked hash, delivered over `lost_after_seconds` ago, that
     no live worker says it holds."""
-    held: set[bytes] = set()
+    held: set[bytes | str] = set()
     for key in client.scan_iter(f"{WORKER}*", count=1000):
         held |= client.smembers(key)
     cutoff = time.time() - lost_after_seconds
     delivered = client.zrange(qos.unacked_index_key, 0, cutoff, byscore=True)
-    return [tag.decode() for tag in delivered if tag not in held]
+    return [_text(tag) for tag in delivered if tag not in held]
 
 
 def sweep(db, client: redis.Redis, qos, settings: Settings, resend: Callable[[int], None]) -> dict:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 from cryptography import x509
@@ -88,7 +88,7 @@ class Verifier:
             raise Refused(400, f"the SNS message lacks {', '.join(missing) or 'its Signature or SigningCertURL'}")
         if message["TopicArn"] not in self.topics:
             raise Refused(403, f"topic {message['TopicArn']} is not one of DELO_SNS_TOPIC_ARNS")
-        digest = DIGESTS.get(message.get("SignatureVersion"))
+        digest = DIGESTS.get(message.get("SignatureVersion", ""))
         if digest is None:
             raise Refused(400, "SignatureVersion must be 1 or 2")
         if not on_aws_sns(message["SigningCertURL"]):

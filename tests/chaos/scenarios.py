@@ -359,7 +359,7 @@ def table(outcomes: list[Outcome]) -> str:
                      " ".join(f"{s}×{n}" for s, n in sorted(o.answers.items())),
                      "ok" if not o.problems() else "FAIL"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for o in outcomes:
         for line in o.problems() + o.notes:

@@ -54,7 +54,7 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture
-def service(monkeypatch) -> Callable[..., FastAPI]:
+def service(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FastAPI]]:
     """service("intake", DELO_X="…", …): the service's app made under exactly these
     settings (every other DELO_ variable unset), from freshly imported modules."""
     import workers

@@ -41,14 +41,16 @@ def test_engine_reads_as_the_program_does(engine: Engine, page: Path) -> None:
 
 def test_one_engine_reads_page_after_page(engine: Engine, page: Path) -> None:
     first = engine.tsv(page, 300, timeout=60)
+    assert engine._proc is not None
     pid = engine._proc.pid
     assert engine.tsv(page, 300, timeout=60) == first
-    assert engine._proc.pid == pid  # the model stayed loaded: no new child
+    assert engine._proc is not None and engine._proc.pid == pid  # the model stayed loaded: no new child
 
 
 def test_an_engine_killed_between_pages_is_replaced(engine: Engine, page: Path) -> None:
     """GIVEN the engine's child killed while idle WHEN the next page comes THEN a new child reads it."""
     engine.tsv(page, 300, timeout=60)
+    assert engine._proc is not None
     engine._proc.kill()
     engine._proc.wait()
     assert "ПАНЮШКИНУ" in engine.tsv(page, 300, timeout=60)
@@ -59,6 +61,7 @@ def test_a_crash_on_a_page_fails_that_page_only(engine: Engine, page: Path) -> N
     OCR_FAILED for it, and the next page is read by a fresh engine."""
     engine.tsv(page, 300, timeout=60)
     proc = engine._proc
+    assert proc is not None
     threading.Timer(0.05, proc.kill).start()
     with pytest.raises(OcrError) as failed:
         engine.tsv(page, 300, timeout=60)

@@ -26,11 +26,17 @@ def _pages() -> list:
 
 @pytest.fixture(scope="module")
 def pages() -> list[np.ndarray]:
-    return [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in _pages()]
+    return [_decoded(cv2.imread(str(p), cv2.IMREAD_GRAYSCALE)) for p in _pages()]
+
+
+def _decoded(gray: np.ndarray | None) -> np.ndarray:
+    assert gray is not None, "OpenCV could not decode the image"
+    return gray
 
 
 def _jpeg(gray: np.ndarray, quality: int) -> np.ndarray:
-    return cv2.imdecode(cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_GRAYSCALE)
+    return _decoded(cv2.imdecode(cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, quality])[1],
+                                 cv2.IMREAD_GRAYSCALE))
 
 
 def _noise(gray: np.ndarray, sigma: float) -> np.ndarray:

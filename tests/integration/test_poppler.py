@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ def test_without_poppler_every_call_is_tool_missing(two_pages, tmp_path, monkeyp
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no pdfinfo, no pdftocairo
     poppler.version.cache_clear()
     try:
-        calls = [poppler.version, lambda: poppler.info(two_pages, name=KEY, timeout=30),
+        calls: list[Callable[[], object]] = [poppler.version, lambda: poppler.info(two_pages, name=KEY, timeout=30),
                  lambda: poppler.render(two_pages, 1, dpi=150, timeout=30, folder=tmp_path, name=KEY)]
         for call in calls:
             with pytest.raises(ConfigError) as caught:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import time
+from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
+import redis
 from minio import Minio
 
 from workers.ledger import jobs as ledger
@@ -14,6 +16,7 @@ from workers.ledger import jobs as ledger
 
 def upload(s3: Minio, key: str, data: bytes, content_type: str = "application/octet-stream") -> dict:
     result = s3.put_object("scans", key, io.BytesIO(data), len(data), content_type=content_type)
+    assert result.etag is not None
     return {"key": key, "etag": result.etag.strip('"'), "version_id": result.version_id, "size": len(data)}
 
 
@@ -51,6 +54,18 @@ def wait_for_job(db, key: str, states=("published", "failed"), timeout: float = 
             return rows
         time.sleep(0.3)
     raise TimeoutError(f"jobs for {key}: {[(r['id'], r['state']) for r in rows]}")
+
+
+def job_row(db: ledger.Conn, job_id: int) -> dict[str, Any]:
+    """The job's row, which the test knows exists."""
+    job = ledger.get(db, job_id)
+    assert job is not None, f"no job {job_id}"
+    return job
+
+
+def stream_ids(client: redis.Redis, stream: str) -> list[bytes | str]:
+    """The `id` field of each entry of a Redis stream, oldest first."""
+    return [fields[b"id"] for _, fields in client.xrange(stream) or [] if fields]
 
 
 def source_uri(key: str) -> str:

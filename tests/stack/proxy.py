@@ -43,6 +43,7 @@ class Proxy:
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
+        assert self.server is not None  # _listen ran first
         self.server.close()
         await self.server.wait_closed()
         for w in self.links:

@@ -22,7 +22,7 @@ class AwsStandIn:
         outer = self
 
         class Relay(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the standard library's name)
+            def do_GET(self):
                 outer.fetched.append(self.path)
                 answer = httpx.get(moto + self.path, headers=MOTO_ROUTE, timeout=10)
                 self.send_response(answer.status_code)

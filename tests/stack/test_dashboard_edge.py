@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from tests.stack.helpers import job_row
 from workers.ledger import jobs as ledger
 
 pytestmark = pytest.mark.stack
@@ -19,7 +20,9 @@ BEARER = {"Authorization": "Bearer test-operator"}
 
 
 def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]*)"', html).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]*)"', html)
+    assert token is not None
+    return token.group(1)
 
 
 @contextmanager
@@ -56,7 +59,7 @@ def test_a_cookie_replay_without_the_forms_token_is_refused(dashboard, db, forge
         answer = browser.post("/failures/replay-all", data={"code": "STORE_UNAVAILABLE", **forged})
         assert answer.status_code == 403
     assert replays(db, job_id) == 0
-    assert ledger.get(db, job_id)["state"] == "failed"
+    assert job_row(db, job_id)["state"] == "failed"
 
 
 def test_a_token_made_for_another_cookie_is_refused(dashboard, db) -> None:
@@ -142,7 +145,7 @@ def test_a_replay_with_the_broker_away_changes_nothing_and_says_so(db, stack_env
         job_id = failed_job(db)
         answer = httpx.post(f"{url}/failures/replay", data={"job_id": job_id}, headers=BEARER, timeout=30)
         assert answer.status_code == 503 and "nothing was replayed" in answer.text
-        assert ledger.get(db, job_id)["state"] == "failed" and replays(db, job_id) == 0
+        assert job_row(db, job_id)["state"] == "failed" and replays(db, job_id) == 0
     finally:
         service.close()
 

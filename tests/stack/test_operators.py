@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 
 from tests.stack.conftest import BIN, free_port
-from tests.stack.helpers import upload
+from tests.stack.helpers import job_row, upload
 from workers import drops
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
@@ -45,7 +45,7 @@ def delo(*args: str, env: dict, stdin: str | None = None) -> subprocess.Complete
 
 
 def history(db, job_id: int) -> tuple:
-    job = ledger.get(db, job_id)
+    job = job_row(db, job_id)
     return job["state"], job["attempts"], len(ledger.events(db, job_id))
 
 
@@ -88,7 +88,7 @@ def test_replay_says_why_it_skipped_each_job(db, fresh, stack_env) -> None:
     people = delo("replay", str(10**9), str(published), env=stack_env)
     assert people.returncode == 1
     assert "no job 1000000000 in the ledger" in people.stdout and "--published runs it again" in people.stdout
-    assert ledger.get(db, old)["state"] == "failed"
+    assert job_row(db, old)["state"] == "failed"
 
 
 def test_a_failure_a_replay_cannot_mend_asks_first(db, fresh, stack_env) -> None:
@@ -107,7 +107,7 @@ def test_a_failure_a_replay_cannot_mend_asks_first(db, fresh, stack_env) -> None
     assert proc.returncode == 0, proc.stderr
     answer = json.loads(proc.stdout)
     assert answer["job_ids"] == [job] and "CORRUPT_FILE: 1" in answer["warnings"][0]
-    assert ledger.get(db, job)["attempts"] == 2  # queued again (a worker may since have failed it again)
+    assert job_row(db, job)["attempts"] == 2  # queued again (a worker may since have failed it again)
 
 
 def test_a_failure_superseded_by_a_newer_published_version_leaves_the_counts(db, fresh) -> None:
@@ -117,11 +117,11 @@ def test_a_failure_superseded_by_a_newer_published_version_leaves_the_counts(db,
     drop = f"sup-{fresh}"
     code = f"TEST_{fresh}"  # the ledger keeps any code; this one is this test's alone
     old = make(db, fresh, f"drops/{drop}/a.png", "queued", "failed", failure=(code, "x"), etag="v1")
-    assert ledger.get(db, old)["superseded_by"] is None
+    assert job_row(db, old)["superseded_by"] is None
     counts = ledger.counts_by_state(db)
     assert queries.failures_by_code(db, datetime(1970, 1, 1).astimezone()).get(code) == 1
     new = make(db, fresh, f"drops/{drop}/a.png", *PUBLISHED, etag="v2")
-    assert ledger.get(db, old)["superseded_by"] == new
+    assert job_row(db, old)["superseded_by"] == new
     assert code not in queries.failures_by_code(db, datetime(1970, 1, 1).astimezone())
     # the overview's and /metrics' jobs by state: one failure fewer, one superseded more
     now = ledger.counts_by_state(db)
@@ -131,7 +131,7 @@ def test_a_failure_superseded_by_a_newer_published_version_leaves_the_counts(db,
     late = make(db, fresh, f"drops/{drop}/b.png", "queued", "ocr", etag="v1")
     newer = make(db, fresh, f"drops/{drop}/b.png", *PUBLISHED, etag="v2")
     ledger.transition(db, late, "failed", failure=(code, "x"))
-    assert ledger.get(db, late)["superseded_by"] == newer
+    assert job_row(db, late)["superseded_by"] == newer
 
     summary = next(d for d in queries.drops_summary(db) if d["name"] == drop)
     assert (summary["total"], summary["published"], summary["failed"], summary["pending"]) == (2, 2, 0, 0)
@@ -165,5 +165,6 @@ def test_an_unknown_drop_is_refused(db, fresh, stack_env) -> None:
     make(db, fresh, f"drops/known-{fresh}/a.png", "queued")
     proc = delo("replay", "--failed", "--drop", f"unknown-{fresh}", env=stack_env)
     assert proc.returncode == 2
-    assert f"no drop 'unknown-{fresh}'; the newest are known-{fresh}" in " ".join(proc.stderr.replace("│", " ").split())  # the error box's wrapping undone
+    # the error box's wrapping undone
+    assert f"no drop 'unknown-{fresh}'; the newest are known-{fresh}" in " ".join(proc.stderr.replace("│", " ").split())
     assert delo("jobs", "list", "--drop", f"known-{fresh}", "--json", env=stack_env).returncode == 0

@@ -12,7 +12,7 @@ import redis
 
 from tests import scans
 from tests.stack.conftest import BIN
-from tests.stack.helpers import minio_event, notify, source_uri, upload, wait_for_job
+from tests.stack.helpers import job_row, minio_event, notify, source_uri, stream_ids, upload, wait_for_job
 from workers.pipeline import record_id
 
 pytestmark = pytest.mark.stack
@@ -43,8 +43,7 @@ def test_upload_and_event_give_a_published_record(tmp_path, s3, db, intake, work
     stored = json.loads(s3.get_object("records", f"{doc_id}.json").read())
     assert stored == record
     assert s3.get_object("records", f"{doc_id}.txt").read().decode() == record["text"]
-    events = redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"]).xrange("delo:documents")
-    assert any(fields[b"id"] == doc_id.encode() for _, fields in events)
+    assert doc_id.encode() in stream_ids(redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"]), "delo:documents")
     assert not redis.Redis.from_url(stack_env["DELO_REDIS_URL"]).exists("delo:documents")  # not on the broker
     states = [e["state"] for e in db.execute("SELECT state FROM job_events WHERE job_id = %s ORDER BY id", (job["id"],))]
     assert states[0] == "received" and states[-1] == "published" and "parsing" in states
@@ -133,7 +132,7 @@ def test_six_page_pdf_is_ocrd_page_parallel_in_order(tmp_path, s3, db, intake, w
     record = db.execute("SELECT record FROM documents WHERE id = %s", (record_id(source_uri(key)),)).fetchone()["record"]
     pages = record["ocr"]["pages"]
     assert [p["number"] for p in pages] == [1, 2, 3, 4, 5, 6]
-    assert all(w in p["text"].lower() for w, p in zip(words, pages)), [p["text"] for p in pages]
+    assert all(w in p["text"].lower() for w, p in zip(words, pages, strict=True)), [p["text"] for p in pages]
     assert record["text"].count("\f") == 5
 
 
@@ -158,7 +157,7 @@ def test_reconciler_sends_again_a_job_whose_task_was_lost_and_leaves_a_waiting_o
     assert json.loads(proc.stdout)["resent_lost"] >= 1
     [job] = wait_for_job(db, key)
     assert job["state"] == "published" and job["attempts"] == 2
-    assert (ledger.get(db, waiting)["state"], ledger.get(db, waiting)["attempts"]) == ("queued", 1)
+    assert (job_row(db, waiting)["state"], job_row(db, waiting)["attempts"]) == ("queued", 1)
     ledger.transition(db, waiting, "failed", failure=("INTERNAL", "made by the test"))
 
 

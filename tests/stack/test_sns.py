@@ -30,15 +30,15 @@ def aws(stack_env):
 class Listener:
     """A local HTTP server that records what it is sent (or that it is visited)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.got: list[tuple[str, bytes]] = []
         outer = self
 
         class Record(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the standard library's names)
+            def do_GET(self):
                 self.do_POST()
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 outer.got.append((self.path, self.rfile.read(int(self.headers.get("content-length") or 0))))
                 self.send_response(200)
                 self.end_headers()

@@ -11,11 +11,14 @@ from types import SimpleNamespace
 import pytest
 import redis
 from kombu import Connection, Exchange, Queue
+from kombu.transport.redis import Channel as RedisChannel
+from kombu.transport.redis import QoS as RedisQoS
 
 from tests.stack.conftest import wait_until
-from tests.stack.helpers import minio_event, notify, upload, wait_for_job
+from tests.stack.helpers import job_row, minio_event, notify, stream_ids, upload, wait_for_job
 from tests.stack.test_pipeline import png_bytes
 from workers import sweep
+from workers.config import Settings
 from workers.ledger import jobs as ledger
 
 pytestmark = pytest.mark.stack
@@ -67,8 +70,10 @@ def test_messages_no_live_worker_holds_go_back_to_their_queue(stack_env) -> None
     queue = Queue("t-orphans", Exchange("t-orphans"), routing_key="t-orphans")
     with Connection(stack_env["DELO_REDIS_URL"]) as conn:
         channel = conn.default_channel
+        assert isinstance(channel, RedisChannel)
         queue(channel).declare()
         client, qos = channel.client, channel.qos
+        assert isinstance(qos, RedisQoS)
         old, now = time.time() - 60, time.time()
         for tag, at in (("t-dead", old), ("t-held", old), ("t-fresh", now)):
             payload = {"body": tag, "headers": {}, "properties": {"delivery_info": {}, "delivery_tag": tag}}
@@ -78,7 +83,7 @@ def test_messages_no_live_worker_holds_go_back_to_their_queue(stack_env) -> None
         client.expire(f"{sweep.WORKER}live@host", 30)
         try:
             assert sweep.orphaned_messages(client, qos, lost_after_seconds=20) == ["t-dead"]
-            settings = SimpleNamespace(worker_lost_after_seconds=20, sweep_every_seconds=10, visibility_timeout_seconds=600)
+            settings = Settings(worker_lost_after_seconds=20, sweep_every_seconds=10, visibility_timeout_seconds=600)
             result = sweep.sweep(_NoJobs(), client, qos, settings, resend=lambda job_id: None)
             assert result == {"restored_messages": 1, "resent_jobs": 0}
             assert [json.loads(m)["body"] for m in client.lrange("t-orphans", 0, -1)] == ["t-dead"]
@@ -97,16 +102,16 @@ class _NoJobs:
         return SimpleNamespace(fetchall=lambda: [])
 
 
-def test_a_worker_tells_which_messages_it_holds(workers, stack_env) -> None:
+def test_a_worker_tells_which_messages_it_holds(workers, stack_env, monkeypatch: pytest.MonkeyPatch) -> None:
     """The test stack's workers write their heartbeat (a set of delivery tags) only while
     they hold something; the key they write to expires when they stop."""
     client = redis.Redis.from_url(stack_env["DELO_REDIS_URL"])
     beat = sweep.Heartbeat(stack_env["DELO_REDIS_URL"], "t-heart@host", lost_after_seconds=6)
-    beat.held = lambda: ["7", "8"]
+    monkeypatch.setattr(beat, "held", lambda: ["7", "8"])
     beat.beat()
     assert client.smembers(f"{sweep.WORKER}t-heart@host") == {b"7", b"8"}
     assert 0 < client.ttl(f"{sweep.WORKER}t-heart@host") <= 6
-    beat.held = lambda: []
+    monkeypatch.setattr(beat, "held", lambda: [])
     beat.beat()
     assert not client.exists(f"{sweep.WORKER}t-heart@host")
 
@@ -123,7 +128,7 @@ def test_a_leftover_task_of_an_older_attempt_changes_nothing(tmp_path, s3, db, i
     _celery(stack_env).send_task("delo.start", kwargs={"job_id": job["id"], "attempt": 1}, queue="ocr")
     leftover = f"job {job['id']}: a leftover task (attempt 1, job at attempt 2".encode()
     wait_until(lambda: leftover in workers.log.read_bytes(), timeout=30, what="the leftover task")
-    assert ledger.get(db, job["id"])["state"] == "queued" and ledger.events(db, job["id"]) == before
+    assert job_row(db, job["id"])["state"] == "queued" and ledger.events(db, job["id"]) == before
     db.execute("UPDATE jobs SET state = 'published' WHERE id = %s", (job["id"],))
 
 
@@ -141,7 +146,7 @@ def test_the_stream_takes_one_entry_per_record_content(stack_env) -> None:
         assert stream_entry(stream, settings, {**record, "ocr": {"pages": [{"seconds": 2.0}]}}) is False
         assert stream_entry(stream, settings, {**record, "text": "Другой текст"}) is True
         assert stream_entry(stream, settings, record, force=True) is True  # `delo republish`
-        assert [f[b"id"] for _, f in stream.xrange("t-stream")] == [b"r1"] * 3
+        assert stream_ids(stream, "t-stream") == [b"r1"] * 3
     finally:
         stream.delete("t-stream", "t-stream:digests")
 
@@ -168,7 +173,7 @@ def test_republish_rebuilds_a_lost_stream_and_bucket_from_the_database(tmp_path,
                           capture_output=True, text=True, env=stack_env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"republished": 1}
-    assert [f[b"id"] for _, f in stream.xrange("delo:documents")] == [doc_id.encode()]
+    assert stream_ids(stream, "delo:documents") == [doc_id.encode()]
     assert json.loads(s3.get_object("records", f"{doc_id}.json").read())["id"] == doc_id
     nothing = subprocess.run([str(BIN / "delo"), "republish"], capture_output=True, text=True, env=stack_env, timeout=60)
     assert nothing.returncode == 2 and "--since, --drop, or --all" in nothing.stderr

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.scoring import score
 from workers.records import parse_record
-
-import pytest
 
 TESTS = Path(__file__).resolve().parent.parent
 # (folder, documents, floor): floors a little under what the parser scores now

@@ -3,7 +3,6 @@ import pytest
 from workers.records.doctype import document_type
 from workers.records.text import clean
 
-
 TYPES = [  # (text, type, the words giving it, title)
     ("ТЕЛЕГРАММА Молотова Ким Ир Сену.\n", "telegram", "ТЕЛЕГРАММА", "ТЕЛЕГРАММА Молотова Ким Ир Сену"),
     ("ШИФРТЕЛЕГРАММА\nИз Пекина\n", "ciphered_telegram", "ШИФРТЕЛЕГРАММА", "ШИФРТЕЛЕГРАММА"),

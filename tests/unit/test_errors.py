@@ -9,8 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from workers.errors import (MOST_SERIOUS_FIRST, ConfigError, DeloError, FailureCode, InputError, InternalError,
-                            LimitError, OcrError, UnavailableError, error_class, exit_status)
+from workers.errors import (
+    MOST_SERIOUS_FIRST,
+    ConfigError,
+    DeloError,
+    FailureCode,
+    InputError,
+    InternalError,
+    LimitError,
+    OcrError,
+    UnavailableError,
+    error_class,
+    exit_status,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = {cls.__name__: cls for cls in MOST_SERIOUS_FIRST}

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -123,7 +124,7 @@ def test_a_local_file_is_still_named_by_its_own_name(tmp_path) -> None:
 # --- the cache sweep leaves a source that is in use ----------------------------------------
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[str]]:
     from workers.stores import objectstore
     from workers.tasks import resources
 

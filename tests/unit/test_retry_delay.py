@@ -1,6 +1,7 @@
 """Retries sized for outages: never at once, never longer than the cap."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workers.errors import retry_delay
 

@@ -3,6 +3,8 @@ Records and texts written here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from workers.records import parse_record
 from workers.records.uncertainty import uncertain_fields
 
@@ -20,14 +22,14 @@ FOOTER_TEXT = """ЗАПИСКА
 """
 
 
-def ref(**kw) -> dict:
-    base = {"archive": None, "archive_latin": None, "fond": None, "opis": None, "delo": None,
+def ref(**kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"archive": None, "archive_latin": None, "fond": None, "opis": None, "delo": None,
             "sheets": None, "extra": {}, "authenticity": None, "raw": ""}
     return {**base, **kw}
 
 
-def record(**kw) -> dict:
-    base = {"document_type_raw": None, "date_raw": None, "registration_number": None,
+def record(**kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"document_type_raw": None, "date_raw": None, "registration_number": None,
             "addressees": [], "signatories": [], "archival_references": []}
     return {**base, **kw}
 

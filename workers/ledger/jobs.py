@@ -8,9 +8,11 @@ Every transition is also written to job_events, with the seconds spent in the st
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
+from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from workers.stores.postgres import unavailable_as_retryable
@@ -18,6 +20,7 @@ from workers.stores.postgres import unavailable_as_retryable
 STATES = ("received", "queued", "ocr", "parsing", "publishing", "published", "failed")
 FINAL = ("published", "failed")
 IN_FLIGHT = ("received", "queued", "ocr", "parsing", "publishing")
+Conn = psycopg.Connection[DictRow]  # rows as dicts: what postgres.connect and the pools give
 _ALLOWED = {
     "received": {"queued", "failed"},
     "queued": {"queued", "ocr", "failed"},
@@ -56,7 +59,7 @@ _CREATE = """WITH new AS (
 
 
 def create_statement(bucket: str, key: str, *, etag: str, version_id: str | None = None,
-                     size: int | None = None, queued: bool = False) -> tuple[str, dict]:
+                     size: int | None = None, queued: bool = False) -> tuple[str, dict[str, Any]]:
     """The one SQL statement that records a new object version (see `create`); the intake
     runs it on its async pool, everything else through `create`."""
     return _CREATE, {
@@ -66,7 +69,7 @@ def create_statement(bucket: str, key: str, *, etag: str, version_id: str | None
     }
 
 
-def create(conn: psycopg.Connection, bucket: str, key: str, *, etag: str, version_id: str | None = None,
+def create(conn: Conn, bucket: str, key: str, *, etag: str, version_id: str | None = None,
            size: int | None = None, queued: bool = False) -> tuple[int, bool]:
     """(job id, created). The same object version twice gives the same job: MinIO
     delivers events at least once, and the reconciler may find what an event announced.
@@ -80,22 +83,26 @@ def create(conn: psycopg.Connection, bucket: str, key: str, *, etag: str, versio
         # its own row (the conflict) nor the other's (not yet committed): run once more,
         # by when the other has committed and is seen.
         row = conn.execute(*statement).fetchone() or conn.execute(*statement).fetchone()
+    if row is None:  # the statement's UNION ALL answers a row whichever insert won
+        raise TransitionError(f"no job for {bucket}/{key} version {version_id or etag} after two inserts")
     return row["id"], row["created"]
 
 
-async def create_async(conn: psycopg.AsyncConnection, bucket: str, key: str, *, etag: str,
+async def create_async(conn: psycopg.AsyncConnection[DictRow], bucket: str, key: str, *, etag: str,
                        version_id: str | None = None, size: int | None = None, queued: bool = False) -> tuple[int, bool]:
     """`create` on an async connection (the intake's event loop); psycopg errors are the
     caller's to answer (503)."""
     statement = create_statement(bucket, key, etag=etag, version_id=version_id, size=size, queued=queued)
     # racing the same version's insert, the statement sees neither row: once more (see create)
     row = await (await conn.execute(*statement)).fetchone() or await (await conn.execute(*statement)).fetchone()
+    if row is None:  # see create
+        raise TransitionError(f"no job for {bucket}/{key} version {version_id or etag} after two inserts")
     return row["id"], row["created"]
 
 
-def transition(conn: psycopg.Connection, job_id: int, state: str, *, detail: dict | None = None,
+def transition(conn: Conn, job_id: int, state: str, *, detail: dict[str, Any] | None = None,
                failure: tuple[str, str] | None = None, attempt: int | None = None,
-               only_from: tuple[str, ...] | None = None, **fields) -> dict | None:
+               only_from: tuple[str, ...] | None = None, **fields: Any) -> DictRow | None:
     """Move a job to `state`, recording the time spent in the state it leaves.
     `fields` may set page_count and record_id; `failure` is (code, message).
 
@@ -114,7 +121,7 @@ def transition(conn: psycopg.Connection, job_id: int, state: str, *, detail: dic
         sets = ["state = %s", "state_changed_at = now()",
                 "timings = timings || jsonb_build_object(%s::text, coalesce((timings->>%s)::float, 0)"
                 " + extract(epoch FROM now() - state_changed_at))"]
-        args: list = [state, job["state"], job["state"]]
+        args: list[Any] = [state, job["state"], job["state"]]
         if state == "queued":
             sets.append("attempts = attempts + 1")
         if failure:
@@ -135,17 +142,17 @@ def transition(conn: psycopg.Connection, job_id: int, state: str, *, detail: dic
     return row
 
 
-def get(conn: psycopg.Connection, job_id: int) -> dict | None:
+def get(conn: Conn, job_id: int) -> DictRow | None:
     with unavailable_as_retryable():
         return conn.execute("SELECT * FROM jobs WHERE id = %s", (job_id,)).fetchone()
 
 
-def events(conn: psycopg.Connection, job_id: int) -> list[dict]:
+def events(conn: Conn, job_id: int) -> list[DictRow]:
     with unavailable_as_retryable():
         return conn.execute("SELECT state, detail, at FROM job_events WHERE job_id = %s ORDER BY id", (job_id,)).fetchall()
 
 
-def in_flight(conn: psycopg.Connection, older_than_seconds: float) -> list[tuple[int, int, float]]:
+def in_flight(conn: Conn, older_than_seconds: float) -> list[tuple[int, int, float]]:
     """(id, attempts, seconds since it last moved) of the jobs short of the end that have
     not moved for `older_than_seconds`."""
     with unavailable_as_retryable():
@@ -158,20 +165,20 @@ def in_flight(conn: psycopg.Connection, older_than_seconds: float) -> list[tuple
     return [(r["id"], r["attempts"], r["idle"]) for r in rows]
 
 
-def queued(conn: psycopg.Connection, job_ids: list[int]) -> list[dict]:
+def queued(conn: Conn, job_ids: list[int]) -> list[DictRow]:
     """Those of `job_ids` still queued, with what sending them needs."""
     with unavailable_as_retryable():
         return conn.execute("SELECT id, drop_name, attempts FROM jobs WHERE id = ANY(%s) AND state = 'queued'",
                             (job_ids,)).fetchall()
 
 
-def known_etags(conn: psycopg.Connection, bucket: str) -> set[tuple[str, str]]:
+def known_etags(conn: Conn, bucket: str) -> set[tuple[str, str]]:
     """(key, eTag) of every object version the ledger has seen: what a listing is checked against."""
     with unavailable_as_retryable():
         return {(r["key"], r["etag"]) for r in conn.execute("SELECT key, etag FROM jobs WHERE bucket = %s", (bucket,))}
 
 
-def counts_by_state(conn: psycopg.Connection) -> dict[str, int]:
+def counts_by_state(conn: Conn) -> dict[str, int]:
     """Jobs by state; a failure a newer version's publication superseded counts as
     `superseded`, not as a failure anyone must act on."""
     with unavailable_as_retryable():  # kept by triggers at each transition (migration 004): a few rows, no scan

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import psycopg
+from psycopg.rows import DictRow
 
 from workers.errors import FailureCode
-from workers.ledger.jobs import STATES
+from workers.ledger.jobs import STATES, Conn
 from workers.stores.postgres import unavailable_as_retryable
 
 _SPAN = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -24,12 +25,12 @@ def parse_since(value: str | None) -> datetime | None:
         return None
     m = _SPAN.match(value.strip())
     if m:
-        return datetime.now(timezone.utc) - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        return datetime.now(UTC) - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise ValueError(f"--since takes 30m, 2h, 7d or an ISO time, not {value!r}") from exc
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ class JobFilter:
                 raise ValueError(f"no failure code {self.code!r}; the codes are {', '.join(FailureCode.__members__)}")
             object.__setattr__(self, "code", code)
 
-    def where(self) -> tuple[str, list]:
-        clauses, args = [], []
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
         for column, value in (("state", self.state), ("drop_name", self.drop), ("failure_code", self.code)):
             if value:
                 clauses.append(f"{column} = %s")
@@ -70,7 +72,7 @@ class JobFilter:
         return (" AND ".join(clauses) or "true"), args
 
 
-def check_drop(conn: psycopg.Connection, name: str | None) -> None:
+def check_drop(conn: Conn, name: str | None) -> None:
     """ValueError unless a job or a manifest names the drop: a misspelt drop matches nothing."""
     if not name:
         return
@@ -84,8 +86,8 @@ def check_drop(conn: psycopg.Connection, name: str | None) -> None:
     raise ValueError(f"no drop {name!r}; " + (f"the newest are {', '.join(known)}" if known else "there are no drops yet"))
 
 
-def list_jobs(conn: psycopg.Connection, flt: JobFilter, limit: int = 100, offset: int = 0,
-              with_traceback: bool = False) -> list[dict]:
+def list_jobs(conn: Conn, flt: JobFilter, limit: int = 100, offset: int = 0,
+              with_traceback: bool = False) -> list[DictRow]:
     where, args = flt.where()
     # the traceback of the job's last failure, if an exception made it
     traceback = (", (SELECT e.detail->>'traceback' FROM job_events e WHERE e.job_id = jobs.id AND e.state = 'failed'"
@@ -97,26 +99,29 @@ def list_jobs(conn: psycopg.Connection, flt: JobFilter, limit: int = 100, offset
             f"ORDER BY state_changed_at DESC, id DESC LIMIT %s OFFSET %s", (*args, limit, offset)).fetchall()
 
 
-def count_jobs(conn: psycopg.Connection, flt: JobFilter) -> int:
+def count_jobs(conn: Conn, flt: JobFilter) -> int:
     where, args = flt.where()
     with unavailable_as_retryable():
-        return conn.execute(f"SELECT count(*) AS n FROM jobs WHERE {where}", args).fetchone()["n"]
+        row = conn.execute(f"SELECT count(*) AS n FROM jobs WHERE {where}", args).fetchone()
+    n: int = row["n"] if row else 0  # count(*) answers one row
+    return n
 
 
-def job_ids(conn: psycopg.Connection, flt: JobFilter) -> list[int]:
+def job_ids(conn: Conn, flt: JobFilter) -> list[int]:
     where, args = flt.where()
     with unavailable_as_retryable():
         return [r["id"] for r in conn.execute(f"SELECT id FROM jobs WHERE {where} ORDER BY id", args)]
 
 
-def failures_by_code(conn: psycopg.Connection, since: datetime) -> dict[str, int]:
+def failures_by_code(conn: Conn, since: datetime) -> dict[str, int]:
     with unavailable_as_retryable():
         rows = conn.execute("SELECT failure_code, count(*) AS n FROM jobs WHERE state = 'failed' "
-                            "AND superseded_by IS NULL AND state_changed_at >= %s GROUP BY failure_code ORDER BY n DESC", (since,))
+                            "AND superseded_by IS NULL AND state_changed_at >= %s "
+                            "GROUP BY failure_code ORDER BY n DESC", (since,))
         return {r["failure_code"]: r["n"] for r in rows}
 
 
-def pages_per_minute(conn: psycopg.Connection, minutes: int = 60) -> list[tuple[datetime, int]]:
+def pages_per_minute(conn: Conn, minutes: int = 60) -> list[tuple[datetime, int]]:
     """Pages published in each of the last `minutes` minutes, oldest first, zeros included."""
     with unavailable_as_retryable():
         rows = conn.execute(
@@ -132,7 +137,7 @@ def pages_per_minute(conn: psycopg.Connection, minutes: int = 60) -> list[tuple[
     return [(r["minute"], r["pages"]) for r in rows]
 
 
-def drops_summary(conn: psycopg.Connection) -> list[dict]:
+def drops_summary(conn: Conn) -> list[DictRow]:
     """One row per drop (named by a job or by a manifest): totals by outcome, pages, pages
     per minute over the last 10 minutes and the time the rest should take at that pace.
 
@@ -174,7 +179,7 @@ def drops_summary(conn: psycopg.Connection) -> list[dict]:
     return rows
 
 
-def missing_from_drop(conn: psycopg.Connection, drop: str) -> list[str]:
+def missing_from_drop(conn: Conn, drop: str) -> list[str]:
     """Files the drop's manifest lists that never arrived."""
     with unavailable_as_retryable():
         row = conn.execute("SELECT manifest FROM drops WHERE name = %s", (drop,)).fetchone()

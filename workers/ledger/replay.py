@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import psycopg
+from psycopg.rows import DictRow
 
 from workers.errors import FailureCode
 from workers.ledger import jobs as ledger
+from workers.ledger.jobs import Conn
 from workers.ledger.queries import JobFilter, job_ids
 from workers.stores.postgres import unavailable_as_retryable
 
@@ -28,22 +29,22 @@ def replayable_states(include_published: bool) -> tuple[str, ...]:
     return ("failed", "published") if include_published else ("failed",)
 
 
-def unmendable(job: dict) -> bool:
+def unmendable(job: DictRow) -> bool:
     """A failure a replay cannot mend: the same file fails the same way (FailureCode.retryable)."""
-    code = job.get("failure_code")
+    code: str = job.get("failure_code") or ""
     return job["state"] == "failed" and code in FailureCode.__members__ and not FailureCode[code].retryable
 
 
 @dataclass
 class Plan:
-    ready: list[dict] = field(default_factory=list)     # the jobs' rows, in the order asked
-    skipped: list[dict] = field(default_factory=list)   # {"id", "reason", "detail"}
+    ready: list[DictRow] = field(default_factory=list)     # the jobs' rows, in the order asked
+    skipped: list[DictRow] = field(default_factory=list)   # {"id", "reason", "detail"}
 
     def skip(self, job_id: int, reason: str, detail: str) -> None:
         self.skipped.append({"id": job_id, "reason": reason, "detail": detail})
 
     @property
-    def unmendable(self) -> list[dict]:
+    def unmendable(self) -> list[DictRow]:
         return [j for j in self.ready if unmendable(j)]
 
     def unmendable_codes(self) -> dict[str, int]:
@@ -57,18 +58,18 @@ class Plan:
         self.ready = [j for j in self.ready if not unmendable(j)]
 
 
-def _newer_published(conn: psycopg.Connection, job: dict) -> int | None:
-    if job.get("superseded_by"):
-        return job["superseded_by"]
-    if job["state"] != "published":
-        return None
+def _newer_published(conn: Conn, job: DictRow) -> int | None:
+    newer: int | None = job.get("superseded_by")
+    if newer or job["state"] != "published":
+        return newer or None
     with unavailable_as_retryable():
         row = conn.execute("SELECT max(id) AS id FROM jobs WHERE bucket = %s AND key = %s AND id > %s "
                            "AND state = 'published'", (job["bucket"], job["key"], job["id"])).fetchone()
-    return row["id"]
+    newer = row["id"] if row else None  # max() answers one row, its id NULL when there is none
+    return newer
 
 
-def why_not(conn: psycopg.Connection, job: dict | None, job_id: int, include_published: bool) -> tuple[str, str] | None:
+def why_not(conn: Conn, job: DictRow | None, job_id: int, include_published: bool) -> tuple[str, str] | None:
     """(reason, detail) when `job` may not be replayed, None when it may: the one rule."""
     if job is None:
         return "unknown", f"no job {job_id} in the ledger"
@@ -82,7 +83,7 @@ def why_not(conn: psycopg.Connection, job: dict | None, job_id: int, include_pub
     return None
 
 
-def check(conn: psycopg.Connection, ids: list[int], *, include_published: bool = False) -> Plan:
+def check(conn: Conn, ids: list[int], *, include_published: bool = False) -> Plan:
     """What a replay of `ids` would do, changing nothing."""
     plan = Plan()
     for job_id in dict.fromkeys(ids):  # an id given twice is replayed once
@@ -90,12 +91,12 @@ def check(conn: psycopg.Connection, ids: list[int], *, include_published: bool =
         reason = why_not(conn, job, job_id, include_published)
         if reason:
             plan.skip(job_id, *reason)
-        else:
+        elif job is not None:  # always: why_not gives a missing job a reason
             plan.ready.append(job)
     return plan
 
 
-def apply(conn: psycopg.Connection, plan: Plan, *, include_published: bool = False, by: str = "cli") -> list[int]:
+def apply(conn: Conn, plan: Plan, *, include_published: bool = False, by: str = "cli") -> list[int]:
     """Re-queue the plan's jobs; returns their ids (the caller sends their tasks). A job
     that changed since `check` (another replay, a worker) is checked again and skipped."""
     done = []
@@ -105,17 +106,18 @@ def apply(conn: psycopg.Connection, plan: Plan, *, include_published: bool = Fal
         if reason:
             plan.skip(checked["id"], *reason)
             continue
+        assert job is not None  # why_not gives a missing job a reason
         ledger.transition(conn, job["id"], "queued", detail={"replay": True, "by": by, "from": job["state"]})
         done.append(job["id"])
     return done
 
 
-def replay(conn: psycopg.Connection, ids: list[int], *, include_published: bool = False, by: str = "cli") -> list[int]:
+def replay(conn: Conn, ids: list[int], *, include_published: bool = False, by: str = "cli") -> list[int]:
     """Re-queue those of `ids` that may be replayed; returns them (the caller sends their tasks)."""
     return apply(conn, check(conn, ids, include_published=include_published), include_published=include_published, by=by)
 
 
-def matching(conn: psycopg.Connection, flt: JobFilter, *, include_published: bool = False) -> list[int]:
+def matching(conn: Conn, flt: JobFilter, *, include_published: bool = False) -> list[int]:
     """The ids a replay by filter would take: the filter's jobs in a replayable state
     (superseded failures are not among them, see JobFilter)."""
     states = replayable_states(include_published)

@@ -37,20 +37,19 @@ class Engine:
 
     def __init__(self, languages: str) -> None:
         self.languages = languages
-        self._proc: subprocess.Popen | None = None
+        self._proc: subprocess.Popen[str] | None = None
         self._pid = 0
 
     def tsv(self, image: Path, dpi: int, timeout: float) -> str:
         request = json.dumps({"image": str(image), "dpi": dpi}) + "\n"
         proc = self._child()
         try:
-            proc.stdin.write(request)
-            proc.stdin.flush()
+            _send(proc, request)
         except BrokenPipeError:  # it died between pages: a fresh one takes the page
             self.stop()
             proc = self._child()
-            proc.stdin.write(request)
-            proc.stdin.flush()
+            _send(proc, request)
+        assert proc.stdout is not None  # started with stdout=PIPE
         ready, _, _ = select.select([proc.stdout], [], [], timeout)
         if not ready:
             self.stop()
@@ -63,7 +62,8 @@ class Engine:
         reply = json.loads(line)
         if "error" in reply:
             raise OcrError(FailureCode.OCR_FAILED, f"tesseract failed: {reply['error'][:300]}")
-        return reply["tsv"]
+        tsv: str = reply["tsv"]
+        return tsv
 
     def stop(self) -> None:
         if self._proc is not None:
@@ -71,7 +71,7 @@ class Engine:
             self._proc.wait()
             self._proc = None
 
-    def _child(self) -> subprocess.Popen:
+    def _child(self) -> subprocess.Popen[str]:
         if self._proc is None or self._pid != os.getpid() or self._proc.poll() is not None:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "workers.ocr.engine", self.languages],
@@ -80,6 +80,12 @@ class Engine:
             )
             self._pid = os.getpid()
         return self._proc
+
+
+def _send(proc: subprocess.Popen[str], request: str) -> None:
+    assert proc.stdin is not None  # started with stdin=PIPE
+    proc.stdin.write(request)
+    proc.stdin.flush()
 
 
 _engines: dict[str, Engine] = {}

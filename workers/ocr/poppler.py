@@ -77,7 +77,7 @@ def render(path: Path, page: int, *, dpi: int, timeout: float, folder: Path, nam
     return file
 
 
-def _run(command: list[str], timeout: float, too_long: str) -> subprocess.CompletedProcess:
+def _run(command: list[str], timeout: float, too_long: str) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout)
     except FileNotFoundError as exc:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -31,15 +32,15 @@ class PageResult:
     # so page results serialised before this field existed still load
     uncertain_words: tuple[str, ...] = ()
 
-    def as_task(self) -> dict:
+    def as_task(self) -> dict[str, Any]:
         """What a page task hands to the parse task (JSON)."""
         return {**vars(self), "steps": list(self.steps), "uncertain_words": list(self.uncertain_words)}
 
     @classmethod
-    def from_task(cls, data: dict) -> PageResult:
+    def from_task(cls, data: dict[str, Any]) -> PageResult:
         return cls(**{**data, "steps": tuple(data["steps"]), "uncertain_words": tuple(data.get("uncertain_words", ()))})
 
-    def as_record_page(self) -> dict:
+    def as_record_page(self) -> dict[str, Any]:
         return {
             "number": self.number, "text": self.text, "confidence": self.confidence, "dpi": self.dpi,
             "width": self.width, "height": self.height, "skew_degrees": self.skew_degrees,
@@ -83,12 +84,12 @@ class Source:
     page_count: int
     name: str = ""   # what failures call the file: an upload's key, or the file's own name
 
-    def meta(self) -> dict:
+    def meta(self) -> dict[str, Any]:
         """What the tasks after the first need of the source, the file itself aside (JSON)."""
         return {k: v for k, v in vars(self).items() if k != "path"}
 
     @classmethod
-    def from_meta(cls, path: Path, meta: dict) -> Source:
+    def from_meta(cls, path: Path, meta: dict[str, Any]) -> Source:
         return cls(path=path, **meta)
 
 

@@ -66,20 +66,20 @@ def recognise(image: Path, *, languages: str, dpi: int, timeout: int, uncertain_
     return _from_tsv(_columns(tsv), uncertain_below)
 
 
-def _columns(tsv: str) -> dict[str, list]:
+def _columns(tsv: str) -> dict[str, list[str]]:
     """The engine's TSV rows as columns, the shape pytesseract's image_to_data gives."""
-    data: dict[str, list] = {name: [] for name in TSV_COLUMNS}
+    data: dict[str, list[str]] = {name: [] for name in TSV_COLUMNS}
     for row in tsv.splitlines():
         cells = row.split("\t")
         if len(cells) < len(TSV_COLUMNS) - 1 or not cells[0].isdigit():
             continue
         cells += [""] * (len(TSV_COLUMNS) - len(cells))  # a last row with no text has no last cell
-        for name, cell in zip(TSV_COLUMNS, cells):
+        for name, cell in zip(TSV_COLUMNS, cells, strict=False):  # cells past the last column: dropped
             data[name].append(cell)
     return data
 
 
-def _from_tsv(data: dict[str, list], uncertain_below: float = 0.0) -> Recognised:
+def _from_tsv(data: dict[str, list[str]], uncertain_below: float = 0.0) -> Recognised:
     lines: list[str] = []
     confs: list[float] = []
     uncertain: list[str] = []

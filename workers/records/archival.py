@@ -10,6 +10,7 @@ ll. 28-31`), several to a string.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from workers.records.translit import latin
 
@@ -91,7 +92,8 @@ _NOTES = re.compile(
 
 # `Л. 17.` or `Лл. 12—14 об. Подлинник.` alone on a line: a legend that gives only the
 # sheets, the rest being the file the collection cites once for all its documents
-_SHEETS_ONLY = re.compile(rf"^[ \t/]*(?:Там\s+же[.,]?\s*)?(?:Листы|Лист|Лл?\.|лл?\.|ll?\.)\s*{_SHEETS}\.?[ \t]*(?=$|[А-ЯЁ])", re.M)
+_SHEETS_ONLY = re.compile(rf"^[ \t/]*(?:Там\s+же[.,]?\s*)?(?:Листы|Лист|Лл?\.|лл?\.|ll?\.)\s*{_SHEETS}\.?[ \t]*(?=$|[А-ЯЁ])",
+                          re.M)
 
 
 def _clean_sheets(sheets: str) -> str:
@@ -109,7 +111,7 @@ _LEVEL_VALUE = re.compile(r"(?<![\w])((?:Оп|оп|Д|д|Л|л|Лл|лл)[.,]\s*
 def _digits_in_legends(text: str) -> str:
     """In a line that is a legend, a level's value read as letters that look like digits;
     a letter after digits stays the suffix it is (`1б`, `61а`)."""
-    def value(m: re.Match) -> str:
+    def value(m: re.Match[str]) -> str:
         token = m.group(2)
         head = token[:-1].translate(_DIGIT_LOOKALIKES)
         if len(token) > 1 and token[-1].islower() and head.isdigit():
@@ -141,7 +143,7 @@ def _archive_read_as(garbled: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _garbled_latin(text: str) -> list[dict]:
+def _garbled_latin(text: str) -> list[dict[str, Any]]:
     refs = []
     for m in _GARBLED_LATIN.finditer(text):
         archive = _archive_read_as(m.group("archive"))
@@ -156,10 +158,10 @@ def _garbled_latin(text: str) -> list[dict]:
     return refs
 
 
-def find_references(text: str) -> list[dict]:
+def find_references(text: str) -> list[dict[str, Any]]:
     text = _digits_in_legends(text)
-    refs: list[dict] = []
-    seen: set[tuple] = set()
+    refs: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
     last_end = 0
     # a legend opens with its fond, or (a case file of the security services) with its delo
     starts = sorted([*_FOND.finditer(text), *_CASE_FILE.finditer(text)], key=lambda m: m.start())
@@ -204,7 +206,7 @@ def find_references(text: str) -> list[dict]:
     return refs
 
 
-def _sheets_only(text: str) -> list[dict]:
+def _sheets_only(text: str) -> list[dict[str, Any]]:
     m = _SHEETS_ONLY.search(text)
     if m is None:
         return []
@@ -251,7 +253,7 @@ def _latin_name(archive: str | None) -> str | None:
     return ARCHIVES[archive][0] if archive in ARCHIVES else latin(archive)
 
 
-def citation(ref: dict | None) -> str | None:
+def citation(ref: dict[str, Any] | None) -> str | None:
     """English-style citation: 'APRF, F. 45, Op. 1, D. 332, ll. 47-48'."""
     if not ref:
         return None

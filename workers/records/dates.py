@@ -25,7 +25,8 @@ _TEXTUAL = re.compile(
     rf"(?<![\d.])«?(\d{{1,2}})»?\s*(?:-?го\s+)?({MONTH_WORD})(?:\s+(\d{{4}}){_YEAR_TAIL})?",
     re.IGNORECASE,
 )
-_NUMERIC = re.compile(rf"(?<![\d.])(\d{{1,2}})\s?[./]\s?(\d{{1,2}})\s?[./]\s?(\d{{4}}|\d{{2}})(?![\d])(?:\.(?=\s|$))?{_YEAR_TAIL}")
+_NUMERIC = re.compile(
+    rf"(?<![\d.])(\d{{1,2}})\s?[./]\s?(\d{{1,2}})\s?[./]\s?(\d{{4}}|\d{{2}})(?![\d])(?:\.(?=\s|$))?{_YEAR_TAIL}")
 _ROMAN_DATE = re.compile(
     rf"(?<![\d.])(\d{{1,2}})\s?[.\-/]\s?([IVXІХхТПШУҮ1]{{1,4}})\s?[.\-/]\s?(\d{{4}}|\d{{2}})(?!\d){_YEAR_TAIL}"
 )
@@ -77,7 +78,7 @@ def find_dates(text: str) -> list[DateMatch]:
     found: list[DateMatch] = []
     taken: list[tuple[int, int]] = []
 
-    def add(m: re.Match, year: int | None, month: int | None, day: int | None) -> None:
+    def add(m: re.Match[str], year: int | None, month: int | None, day: int | None) -> None:
         if month is None or not _valid(year, month, day):
             return
         if any(s < m.end() and m.start() < e for s, e in taken):

@@ -22,7 +22,7 @@ def subject_start(title: str) -> int:
     return m.start() if m else len(title)
 
 
-def type_word(title: str) -> re.Match | None:
+def type_word(title: str) -> re.Match[str] | None:
     """The type word naming the document a title line heads, if it names one."""
     m = HEADING_TYPE_RE.search(title)
     if not m or m.start() > _TYPE_WITHIN or TITLE_SUBJECT_RE.search(title[: m.start()]):
@@ -30,7 +30,7 @@ def type_word(title: str) -> re.Match | None:
     return m
 
 
-def heading(layout: Layout) -> tuple[Line, re.Match] | None:
+def heading(layout: Layout) -> tuple[Line, re.Match[str]] | None:
     """The title line and its type word: the first line above the body that names a type."""
     for line in layout.head():
         if line.kind in ("heading", "header", "marking", "date"):
@@ -41,8 +41,8 @@ def heading(layout: Layout) -> tuple[Line, re.Match] | None:
     near = [x for x in layout.lines[layout.body_start:] if x.kind != "blank"][:_TYPE_LINE_WITHIN]
     for line in layout.head() + near:
         m = DOC_TYPE_RE.match(line.text)
-        if m and not line.text[m.end():].strip(" ."):
-            return line, HEADING_TYPE_RE.search(line.text)
+        if m and not line.text[m.end():].strip(" .") and (word := HEADING_TYPE_RE.search(line.text)):
+            return line, word
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from workers.records import morph
 from workers.records.archival import ABBREVIATIONS
@@ -16,7 +17,7 @@ from workers.records.vocabulary import MARKING_RE, SURNAME_ENDINGS
 
 
 @lru_cache(maxsize=1)
-def _models():
+def _models() -> tuple[Any, Any, Any, Any, Any]:  # natasha has no types
     from natasha import Doc, MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
 
     emb = NewsEmbedding()
@@ -28,7 +29,7 @@ _TITLES = {"товарищ", "товарищу", "товарищам", "тов",
 
 def _soften_capitals(text: str) -> str:
     """`КАГАНОВИЧУ` → `Кагановичу`; abbreviations (СССР, НКВД, РГАСПИ) stay as they are."""
-    def soften(m: re.Match) -> str:
+    def soften(m: re.Match[str]) -> str:
         word = m.group(0)
         if any("Abbr" in p.tag.grammemes for p in morph.parses(word)) or word in ABBREVIATIONS \
                 or len(re.findall(r"[АЕЁИОУЫЭЮЯ]", word)) < 2:

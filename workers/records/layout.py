@@ -196,7 +196,7 @@ def classify(text: str, dates: list[DateMatch] | None = None) -> Layout:
             line.kind = "date"
         elif _NUMBER_LINE.fullmatch(t):
             line.kind = "number"
-        elif ADDRESS_RE.match(t) and not is_prose(t[ADDRESS_RE.match(t).end():]):
+        elif (address := ADDRESS_RE.match(t)) and not is_prose(t[address.end():]):
             line.kind = "salutation" if t.endswith("!") else "address"
         elif t.endswith("!") and len(words(t)) <= _SALUTATION_WORDS:
             line.kind = "salutation"

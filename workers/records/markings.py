@@ -127,7 +127,7 @@ _PROTOCOL_ITEM = re.compile(r"П\d+/\d+[а-яё]?")
 
 def _names_other_document(line: str, doc_type: str | None) -> bool:
     m = DOC_TYPE_RE.match(line)
-    return bool(m) and doc_type is not None and heading_type_of(re.sub(r"\s+", " ", m.group(1)).lower()) != doc_type
+    return m is not None and doc_type is not None and heading_type_of(re.sub(r"\s+", " ", m.group(1)).lower()) != doc_type
 
 
 def _own_type_phrase(title: str) -> str:
@@ -149,4 +149,4 @@ def _own_type_phrase(title: str) -> str:
 def _is_heading(before: str) -> bool:
     # `Протокол № 70`, `Шифртелеграмма № 2997/ш`: the line opens with the document's own type
     m = DOC_TYPE_RE.match(before)
-    return bool(m) and not before[m.end():].strip()
+    return m is not None and not before[m.end():].strip()

@@ -13,6 +13,7 @@ Names inside sentences (`письмо на имя тов.Вышинского`) 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from workers.records import morph
 from workers.records.dates import find_dates
@@ -38,7 +39,7 @@ def _strip(item: str) -> str:
     return item
 
 
-def _person(name: str, initials: str | None, role: str | None, raw: str) -> dict:
+def _person(name: str, initials: str | None, role: str | None, raw: str) -> dict[str, Any]:
     return {"name": name, "initials": initials, "role": role, "raw": raw.strip()}
 
 
@@ -58,7 +59,7 @@ def _initials(text: str | None) -> str | None:
     return re.sub(r"\s+", "", text) if text else None
 
 
-def _read_item(item: str, case: str | None, addressed: bool = False) -> dict | None:
+def _read_item(item: str, case: str | None, addressed: bool = False) -> dict[str, Any] | None:
     """One name: `МАЛЕНКОВУ`, `В.Молотов`, `Сталину И.В.`, `Мао Цзэдуну`."""
     item = _strip(re.sub(r"\([^)]*\)", " ", item))
     m = _ITEM.fullmatch(item)
@@ -94,7 +95,7 @@ def _read_item(item: str, case: str | None, addressed: bool = False) -> dict | N
     return _person(name, initials or extra_initials or None, None, item)
 
 
-def read_names(text: str, case: str | None, addressed: bool = False) -> list[dict]:
+def read_names(text: str, case: str | None, addressed: bool = False) -> list[dict[str, Any]]:
     """A list of names separated by commas or `и`; stops at the first thing that is not a name."""
     people = []
     for item in re.split(r",|\s+и\s+", text):
@@ -113,7 +114,10 @@ def _lines(text: str) -> list[str]:
 
 
 def _surname_of(raw: str) -> str:
-    return _ITEM.fullmatch(_strip(re.sub(r"\([^)]*\)", " ", raw))).group("words").split()[-1]
+    m = _ITEM.fullmatch(_strip(re.sub(r"\([^)]*\)", " ", raw)))
+    if m is None:
+        raise ValueError(f"{raw!r} is not a name as read_names reads one")
+    return m.group("words").split()[-1]
 
 
 def _dative_only(person_raw: str) -> bool:
@@ -121,9 +125,9 @@ def _dative_only(person_raw: str) -> bool:
     return morph.has_case(last, "datv") and not morph.has_case(last, "nomn")
 
 
-def addressees(text: str, layout: Layout | None = None) -> list[dict]:
+def addressees(text: str, layout: Layout | None = None) -> list[dict[str, Any]]:
     layout = layout or classify(text)
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     lines = _lines(text)
     for i, line in enumerate(lines):
         kind = layout.lines[i].kind
@@ -165,7 +169,7 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
             continue
         # `Послу СССР в КНР РОЩИНУ Н.В.`: a dative role, then the name closing the line
         role, name = _role_then_name(line)
-        if name:
+        if role is not None and name:  # _role_then_name gives both or neither
             person = _read_item(name, "datv", addressed=True)
             if person and _dative_only(person["raw"]):
                 person["role"] = morph.to_nominative_phrase(role)
@@ -176,7 +180,7 @@ def addressees(text: str, layout: Layout | None = None) -> list[dict]:
     return _unique(found)
 
 
-def _dative_surnames(line: str) -> list[dict]:
+def _dative_surnames(line: str) -> list[dict[str, Any]]:
     """`Москва ЦК ВКП(б) Сталину, СНК Молотову`, `Командующему войсками ПрибОВО генерал-полковнику
     Кузнецову`: in an address block, every surname in the dative is an addressee, whatever
     institutions and ranks stand between."""
@@ -197,13 +201,13 @@ def _continues_list(layout: Layout, i: int) -> bool:
     return prev is not None and (prev.text.endswith(",") or prev.kind == "body" and bool(re.search(r"[а-яё]$", prev.text)))
 
 
-def _may_be_dative(person: dict) -> bool:
+def _may_be_dative(person: dict[str, Any]) -> bool:
     last = _surname_of(person["raw"])
     return morph.has_case(last, "datv") or any("datv" in p.tag.grammemes for p in morph.adjectival(last)) \
         or not morph.known(last) and not re.search(r"(?:е|ом|ым|ой)$", last.lower())
 
 
-def _surname_like(person: dict) -> bool:
+def _surname_like(person: dict[str, Any]) -> bool:
     last = person["name"].split()[-1]
     ps = morph.parses(last)
     return bool(person["initials"]) or len(person["name"].split()) > 1 or not morph.known(last) \
@@ -213,7 +217,7 @@ def _surname_like(person: dict) -> bool:
 def _dative_role(words: str) -> bool:
     """`НАЧАЛЬНИКУ ЦЕХА № 3`, `ПАРТОРГУ ЦК`: a line opening with a person's title in the dative."""
     first = re.match(r"[А-ЯЁа-яё]+", words)
-    return bool(first) and any({"datv", "anim"} <= p.tag.grammemes and p.tag.POS == "NOUN"
+    return first is not None and any({"datv", "anim"} <= p.tag.grammemes and p.tag.POS == "NOUN"
                                for p in morph.parses(first.group(0)))
 
 
@@ -225,7 +229,7 @@ def _title_names(title: str) -> str:
     return rest[: subject_start(rest)]
 
 
-def _covers(line: str, people: list[dict]) -> bool:
+def _covers(line: str, people: list[dict[str, Any]]) -> bool:
     """True when the names are the whole line, not the start of a sentence."""
     rest = line
     for p in people:
@@ -233,7 +237,7 @@ def _covers(line: str, people: list[dict]) -> bool:
     return not re.sub(r"[\s,.;:!?\"'“”«»()и]|\([^)]*\)", "", rest)
 
 
-def _title_parties(rest: str) -> tuple[list[dict], list[dict]]:
+def _title_parties(rest: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(addressees, authors) a title names: `Молотова Мао Цзэдуну` after `Телеграмма`,
     `С.М. Кирова Г.К. Орджоникидзе` after `Из письма`, `Молотов — Сталину`. Names are
     grouped; a group in the dative is an addressee, one in the genitive (or before the dash)
@@ -260,7 +264,8 @@ def _title_parties(rest: str) -> tuple[list[dict], list[dict]]:
         if group:
             groups.append((group, initials, tok))
             group, initials = [], None
-    addressees, authors = [], []
+    addressees: list[dict[str, Any]] = []
+    authors: list[dict[str, Any]] = []
     for words, inits, after in groups:
         last = words[-1]
         datv, gent = morph.has_case(last, "datv"), morph.has_case(last, "gent")
@@ -278,10 +283,10 @@ def _title_parties(rest: str) -> tuple[list[dict], list[dict]]:
 _NOT_SIGNATURE = {"legend", "apparatus", "stamp", "heading", "address", "salutation", "marking", "number", "item"}
 
 
-def signatories(text: str, layout: Layout | None = None) -> list[dict]:
+def signatories(text: str, layout: Layout | None = None) -> list[dict[str, Any]]:
     """Names standing alone on a line (or after a role) once the body has begun."""
     layout = layout or classify(text)
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     lines = _lines(text)
     for i in range(layout.body_start, len(lines)):
         line = lines[i]
@@ -355,7 +360,7 @@ def _role_then_name(line: str, any_role: bool = False, signed: bool = False) -> 
     return m.group("role").strip(), name
 
 
-def _placed_name(name: str) -> dict | None:
+def _placed_name(name: str) -> dict[str, Any] | None:
     """A name its place proves (after a role, after `(подпись)`), whatever else the word
     means: `ГОРБАЧ`, `Ягода`, `Гайдук`."""
     m = _ITEM.fullmatch(_strip(name))
@@ -447,7 +452,7 @@ def _role_above(lines: list[str], i: int, *, dative: bool) -> str | None:
     return morph.to_nominative_phrase(role) if dative else role
 
 
-def _unique(people: list[dict]) -> list[dict]:
+def _unique(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen, out = set(), []
     for p in people:
         if p["name"] not in seen:

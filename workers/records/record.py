@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
+from typing import Any
 
-from workers.records import archival, dates, doctype, entities, markings, persons, references, text as textmod
+from workers.records import archival, dates, doctype, entities, markings, persons, references
+from workers.records import text as textmod
 from workers.records.layout import Layout, classify
 from workers.records.vocabulary import DOC_TYPE_RE, REFERENCE_KIND_RE
 
 
-
-def parse_record(raw_text: str, *, with_entities: bool = True) -> dict:
+def parse_record(raw_text: str, *, with_entities: bool = True) -> dict[str, Any]:
     text = textmod.clean(raw_text)
     found_dates = dates.find_dates(text)
     layout = classify(text, found_dates)
@@ -79,7 +81,7 @@ def _document_date(text: str, found: list[dates.DateMatch], layout: Layout) -> d
     own = [d for d in found if d.year is not None and kind(d) not in _NEVER_OWN
            and (kind(d) == "date" or not _cites(text, d))]
     head_end = layout.lines[layout.body_start].start if layout.body_start < len(layout.lines) else len(text)
-    ranks = [
+    ranks: list[Callable[[dates.DateMatch], bool]] = [
         lambda d: kind(d) == "date" and d.start < head_end,
         lambda d: kind(d) == "date",
         lambda d: kind(d) == "heading",

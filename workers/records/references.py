@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from workers.records import morph
 from workers.records.dates import find_dates
@@ -20,7 +21,7 @@ _SCOPE_END = re.compile(
 _DATE_AFTER_OT = re.compile(r"^[^.;!?]*?(?<![а-яё])от\s+$", re.IGNORECASE)
 
 
-def find_references(text: str, doc_year: int | None, skip_until: int = 0) -> list[dict]:
+def find_references(text: str, doc_year: int | None, skip_until: int = 0) -> list[dict[str, Any]]:
     """References after `skip_until` (the heading, which names the document itself)."""
     dates = find_dates(text)
     refs = []

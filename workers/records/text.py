@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"[^\s.,;:!?()«»\"“”„'/\\]+")
 _DIGIT_AS_LETTER = str.maketrans({"0": "о", "3": "з", "6": "б"})
 
 
-def _fix_token(m: re.Match) -> str:
+def _fix_token(m: re.Match[str]) -> str:
     tok = m.group(0)
     cyr, lat = len(_CYR_RE.findall(tok)), len(_LAT_RE.findall(tok))
     if cyr and lat:
@@ -37,7 +37,7 @@ def _fix_token(m: re.Match) -> str:
     return tok
 
 
-def _join_hyphenated(m: re.Match) -> str:
+def _join_hyphenated(m: re.Match[str]) -> str:
     head, tail = m.group(1), m.group(2)
     joined = head + tail
     return joined if morph.known(joined) else f"{head}-{tail}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 PREFIX = "uncertain_field:"
 
@@ -55,7 +56,7 @@ def _meaningful(word: list[str]) -> bool:
     return any(run not in _FILLER for run in word)
 
 
-def _reference_fields(ref: dict, word: list[str]) -> list[str]:
+def _reference_fields(ref: dict[str, Any], word: list[str]) -> list[str]:
     """The parts of one archival reference an uncertain word (found in its text) touches."""
     values = {f: set(_runs(ref.get(f) or "")) for f in _SUBFIELDS}
     for key, value in (ref.get("extra") or {}).items():
@@ -90,14 +91,14 @@ def _reference_fields(ref: dict, word: list[str]) -> list[str]:
     return fields
 
 
-def _person_touched(person: dict, words: list[list[str]]) -> bool:
+def _person_touched(person: dict[str, Any], words: list[list[str]]) -> bool:
     """An unsure word in the person's text, unless it lies wholly in the role
     (`Секретарь ЦК КП(б)У`): the name, not the office, is what the record indexes."""
     raw, role = _runs(person.get("raw") or ""), _runs(person.get("role") or "")
     return any(_within(w, raw) and not (role and _within(w, role)) for w in words)
 
 
-def uncertain_fields(record: dict, uncertain_words: Iterable[str]) -> list[str]:
+def uncertain_fields(record: dict[str, Any], uncertain_words: Iterable[str]) -> list[str]:
     """Warnings `uncertain_field:<field>` for the fields of `record` (delo.record/1's
     `record` object) whose text contains one of `uncertain_words`, in schema order."""
     words = [w for w in (_runs(word) for word in uncertain_words) if w and _meaningful(w)]
