@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import pymorphy3
 
@@ -18,12 +19,12 @@ def analyzer() -> pymorphy3.MorphAnalyzer:
 
 
 @lru_cache(maxsize=20000)
-def parses(word: str) -> tuple:
+def parses(word: str) -> tuple[Any, ...]:  # pymorphy3 has no types
     return tuple(analyzer().parse(word.lower()))
 
 
 def known(word: str) -> bool:
-    return analyzer().word_is_known(word.lower())
+    return bool(analyzer().word_is_known(word.lower()))
 
 
 def lemmas(text: str) -> str:
@@ -32,7 +33,7 @@ def lemmas(text: str) -> str:
                     for w in re.findall(r"[А-Яа-яЁёA-Za-z0-9]+", text))
 
 
-def adjectival(word: str) -> list:
+def adjectival(word: str) -> list[Any]:
     """Parses of a surname declined like an adjective (Вышинский, Соколовскому), which
     the dictionary knows only as adjectives."""
     return [p for p in parses(word) if p.tag.POS == "ADJF" and "masc" in p.tag.grammemes
@@ -117,11 +118,12 @@ def nominative(word: str, case: str | None = None) -> str:
     return title(word)
 
 
-def _lemma(parse, word: str) -> str:
+def _lemma(parse: Any, word: str) -> str:
     # pymorphy gives the masculine lemma for surnames; keep indeclinables as written
     if "Fixd" in parse.tag.grammemes:
         return word
-    return parse.normal_form
+    lemma: str = parse.normal_form
+    return lemma
 
 
 def to_nominative_phrase(phrase: str) -> str:
@@ -157,7 +159,8 @@ def nominative_phrase(phrase: str) -> str:
         return phrase
     agree = {noun.tag.number or "sing"} | ({noun.tag.gender} if noun.tag.gender and noun.tag.number != "plur" else set())
     out = []
-    for w, p in zip(words[: head + 1], readings[: head + 1]):
+    for w, p in zip(words[: head + 1], readings[: head + 1], strict=True):
+        assert p is not None  # the words before the noun are adjectives, read
         nom = p.inflect({"nomn"} | (agree if p is not noun else {noun.tag.number or "sing"}))
         new = nom.word if nom else w.lower()
         out.append(new.upper() if w.isupper() else new.capitalize() if w[:1].isupper() else new)
