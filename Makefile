@@ -5,7 +5,7 @@ VENV := .venv
 APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-eng poppler-utils fonts-freefont-ttf chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench samples system venv clean stack stack-down stack-smoke chaos
+.PHONY: demo test lint bench samples system venv clean stack stack-down stack-smoke chaos
 
 demo: venv samples  ## install everything, ingest samples/scans, print what was found
 	$(VENV)/bin/delo ingest samples/scans --out out/samples
@@ -13,6 +13,10 @@ demo: venv samples  ## install everything, ingest samples/scans, print what was 
 test: venv samples  ## install everything and run the tests (starts Redis/PostgreSQL if they are down)
 	bash infra/services.sh
 	$(VENV)/bin/python -m pytest
+
+lint: venv  ## ruff and mypy as CI runs them (both configured in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 stack: venv  ## S3 endpoint :9000, intake :8080, workers and beat, in the background
 	bash infra/stack.sh up
@@ -36,7 +40,7 @@ bench: venv samples  ## parser vs ../shared/corpus/dev, OCR vs bare tesseract, t
 	$(VENV)/bin/python bench/replay.py
 
 samples: samples/scans/.made
-samples/scans/.made: samples/make_samples.py samples/texts/*.txt workers/synthetic.py | venv
+samples/scans/.made: samples/make_samples.py samples/texts/*.txt samples/synthetic.py | venv
 	$(VENV)/bin/python samples/make_samples.py
 	touch $@
 

@@ -38,7 +38,7 @@ def fill(url: str, jobs: int, drops: int, documents: int) -> None:
     from workers.stores import postgres
 
     with psycopg.connect(url, autocommit=True) as conn:
-        postgres.migrate(conn)
+        postgres.migrate_all(conn)
         started = time.perf_counter()
         # states: 85% published, 6% failed (four codes), the rest in flight; spread over two hours
         conn.execute("""
@@ -49,7 +49,8 @@ def fill(url: str, jobs: int, drops: int, documents: int) -> None:
                    CASE WHEN r < 0.85 THEN 'published' WHEN r < 0.91 THEN 'failed' WHEN r < 0.95 THEN 'queued'
                         WHEN r < 0.98 THEN 'ocr' ELSE 'publishing' END,
                    1, 1 + (i %% 3),
-                   CASE WHEN r >= 0.85 AND r < 0.91 THEN (ARRAY['CORRUPT_FILE','NO_TEXT','STORE_UNAVAILABLE','OCR_TIMEOUT'])[1 + i %% 4] END,
+                   CASE WHEN r >= 0.85 AND r < 0.91
+                        THEN (ARRAY['CORRUPT_FILE','NO_TEXT','STORE_UNAVAILABLE','OCR_TIMEOUT'])[1 + i %% 4] END,
                    CASE WHEN r >= 0.85 AND r < 0.91 THEN 'generated failure' END,
                    jsonb_build_object('queued', 0.1, 'ocr', 1.2 + r, 'parsing', 0.05, 'publishing', 0.03),
                    now() - make_interval(secs => 7200 * (1 - i::float / %(jobs)s)),
@@ -64,7 +65,8 @@ def fill(url: str, jobs: int, drops: int, documents: int) -> None:
                  ELSE ARRAY['received','queued', j.state] END) WITH ORDINALITY AS s(state, n)""")
         texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples" / "texts").glob("*.txt"))]
         records = [parse_record(t) for t in texts]
-        with conn.cursor() as cur, cur.copy("COPY documents (id, source_uri, document_type, date, record, text, lemmas) FROM STDIN") as copy:
+        copy_in = "COPY documents (id, source_uri, document_type, date, record, text, lemmas) FROM STDIN"
+        with conn.cursor() as cur, cur.copy(copy_in) as copy:
             for i in range(documents):
                 text, rec = texts[i % len(texts)], records[i % len(texts)]
                 uri = f"s3://scans/drops/drop-{i % drops}/scan-{i}.tif"
@@ -106,7 +108,8 @@ def main() -> None:
     env = {**os.environ, "DELO_DATABASE_URL": url, "DELO_DASHBOARD_VIEWER_TOKEN": "bench-viewer",
            "DELO_REDIS_URL": "redis://127.0.0.1:6379/12"}
     with tempfile.TemporaryDirectory() as tmp:
-        proc = spawn([str(BIN / "uvicorn"), "--factory", "services.dashboard.app:create_app", "--host", "127.0.0.1", "--port", str(port),
+        proc = spawn([str(BIN / "uvicorn"), "--factory", "services.dashboard.app:create_app",
+                      "--host", "127.0.0.1", "--port", str(port),
                       "--log-level", "warning", "--no-access-log"], env, Path(tmp) / "dashboard.log")
         base = f"http://127.0.0.1:{port}"
         try:

@@ -36,9 +36,9 @@ from rapidfuzz.distance import Levenshtein
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from samples.synthetic import paginate, render_page, save_pdf  # noqa: E402
 from workers.config import Settings  # noqa: E402
 from workers.ocr import ocr_file  # noqa: E402
-from workers.synthetic import paginate, render_page, save_pdf  # noqa: E402
 
 os.environ["OMP_THREAD_LIMIT"] = "1"
 RENDERED = ("clean", "bilevel", "noisy")

@@ -40,7 +40,7 @@ def parse_texts(corpus: Path) -> dict[str, dict]:
 
 
 def ingest_scans(corpus: Path, noisy: bool) -> dict[str, dict]:
-    from workers.synthetic import paginate, render_page, save_pdf
+    from samples.synthetic import paginate, render_page, save_pdf
 
     with tempfile.TemporaryDirectory(prefix="delo-bench-") as tmp:
         tmp = Path(tmp)

@@ -58,7 +58,8 @@ def start_stack(tmp: Path) -> tuple[dict, list[subprocess.Popen], str]:
     get_settings.cache_clear()
     objectstore.ensure_buckets(objectstore.client(get_settings()), "scans", "records")
     intake = f"http://127.0.0.1:{intake_port}"
-    procs.append(spawn([str(BIN / "uvicorn"), "--factory", "services.intake.app:create_app", "--host", "127.0.0.1", "--port", str(intake_port),
+    procs.append(spawn([str(BIN / "uvicorn"), "--factory", "services.intake.app:create_app",
+                        "--host", "127.0.0.1", "--port", str(intake_port),
                         "--log-level", "warning", "--no-access-log"], env, tmp / "intake.log"))
     wait_until(lambda: httpx.get(f"{intake}/healthz").status_code == 200, what="intake")
     return env, procs, intake
@@ -76,7 +77,7 @@ def start_workers(env: dict, tmp: Path) -> subprocess.Popen:
 
 
 def make_pages(n: int, folder: Path) -> list[Path]:
-    from workers.synthetic import render_page
+    from samples.synthetic import render_page
 
     pages = []
     for i in range(n):
@@ -176,7 +177,8 @@ def main() -> None:
             q = statistics.quantiles(latencies, n=100)
             print(f"intake burst: {args.events} events in {seconds:.2f} s = {args.events / seconds:.0f} events/s; "
                   f"latency p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms (8 keep-alive connections, no OCR worker)")
-            redis.Redis.from_url(env["DELO_REDIS_URL"]).delete("ocr", "ocr_bulk", "publish")  # the burst's tasks are not for this run
+            # the burst's tasks are not for this run
+            redis.Redis.from_url(env["DELO_REDIS_URL"]).delete("ocr", "ocr_bulk", "publish")
             with psycopg.connect(env["DELO_DATABASE_URL"]) as conn:
                 conn.execute("DELETE FROM jobs WHERE key LIKE 'burst/%%'")
 

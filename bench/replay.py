@@ -32,7 +32,7 @@ from tests.stack.helpers import minio_event, upload  # noqa: E402
 
 
 def small_scan(n: int) -> bytes:
-    from workers.synthetic import _font
+    from samples.synthetic import _font
 
     img = Image.new("L", (1200, 300), 255)
     ImageDraw.Draw(img).text((40, 100), f"Телеграмма номер {n}. Совершенно секретно.", font=_font(42), fill=0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workers.synthetic import render_page, save_pdf, save_tiff
+from synthetic import render_page, save_pdf, save_tiff  # beside this script
 
 HERE = Path(__file__).resolve().parent
 

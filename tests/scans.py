@@ -7,7 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from workers.synthetic import render_page, save_pdf, save_tiff
+from samples.synthetic import render_page, save_pdf, save_tiff
 
 TELEGRAM = """ТЕЛЕГРАММА
 

@@ -6,12 +6,14 @@ A whole worker lost, or messages the broker lost, are the sweep's (workers/sweep
 
 from __future__ import annotations
 
+import redis
 from celery import Celery
 from celery.signals import worker_ready
 from kombu import Queue
 
 from workers import sweep
 from workers.config import Settings, get_settings
+from workers.ledger import jobs as ledger
 from workers.tasks import startup  # noqa: F401 (connects the worker's tool check)
 
 app = Celery("delo", include=["workers.tasks.jobs"])
@@ -83,3 +85,22 @@ def send_jobs(job_ids: list[int], batch: int = 500) -> None:
     for i in range(0, len(job_ids), batch):
         app.send_task("delo.dispatch", kwargs={"job_ids": job_ids[i: i + batch]}, queue="publish")
         sweep.mark_dispatching(resources.broker(), job_ids[i: i + batch])
+
+
+def send_starts(jobs: list[dict], broker: redis.Redis) -> None:
+    """The start task of each job's current attempt (rows with id, drop_name, attempts),
+    then its mark in the broker: after, since a mark must never claim a message that was
+    not sent (workers/sweep.py)."""
+    with app.producer_or_acquire() as producer:
+        for job in jobs:
+            app.send_task("delo.start", kwargs={"job_id": job["id"], "attempt": job["attempts"]},
+                          queue=ocr_queue(job["drop_name"]), producer=producer)
+    sweep.mark_sent(broker, {job["id"]: job["attempts"] for job in jobs})
+
+
+def queue_again(db, broker: redis.Redis, job_id: int) -> None:
+    """Queue a job that is in the ledger, as a new attempt: the ledger row is always written
+    first, and tasks of the attempts before it become leftovers."""
+    job = ledger.transition(db, job_id, "queued")
+    assert job is not None  # with no attempt or only_from, a transition happens or raises
+    send_starts([job], broker)

@@ -123,7 +123,8 @@ def ingest(
 
 def _summary(records: list[tuple[Path, dict]]) -> None:
     table = Table(title="What delo found", show_lines=False)
-    for col in ("file", "pages", "conf", "type", "date", "reg. no.", "markings", "addressees", "signatories", "archival reference"):
+    for col in ("file", "pages", "conf", "type", "date", "reg. no.", "markings", "addressees", "signatories",
+                "archival reference"):
         table.add_column(col, overflow="fold")
     for file, rec in records:
         r = rec["record"]
@@ -237,12 +238,11 @@ def _check_broker(command: str) -> None:
 def _check_object_store(command: str) -> None:
     from workers.errors import UnavailableError
     from workers.stores import objectstore
-    from workers.tasks import resources
 
     settings = get_settings()
     try:
         with objectstore.unavailable_as_retryable(f"s3://{settings.scans_bucket}"):
-            resources.s3().bucket_exists(settings.scans_bucket)
+            objectstore.client(settings).bucket_exists(settings.scans_bucket)
     except UnavailableError:
         raise _down(command, "object store", settings.s3_endpoint, True) from None
 
@@ -252,13 +252,14 @@ def _workers_alive() -> bool:
 
     try:
         return bool(celery.control.ping(timeout=1.0))
-    except Exception:  # noqa: BLE001 (a warning's check must not fail the command)
+    except Exception:  # a warning's check must not fail the command
         return True  # unknown: say nothing rather than something false
 
 
 @jobs_app.command("list")
 def jobs_list(state: FilterState = None, drop: FilterDrop = None, code: FilterCode = None, since: FilterSince = None,
-              superseded: Annotated[bool, typer.Option("--superseded", help="also failures a newer version has since replaced")] = False,
+              superseded: Annotated[bool, typer.Option("--superseded",
+                                                       help="also failures a newer version has since replaced")] = False,
               limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 50,
               as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False) -> None:
     """Jobs matching the filters, newest change first."""
@@ -335,7 +336,7 @@ def replay(
     with _ledger("replay", changes=not dry_run) as conn:
         try:
             ids = replays.matching(conn, _filter(None, drop, code, since, conn), include_published=published) \
-                if failed else list(job_ids)
+                if failed else list(job_ids or [])  # given when not --failed (checked above)
             plan = replays.check(conn, ids, include_published=published)
         except UnavailableError:
             raise _down("replay", "ledger", _safe_url(get_settings().database_url), True) from None
@@ -365,7 +366,7 @@ def replay(
 
         try:
             send_jobs(done)
-        except Exception as exc:  # noqa: BLE001 (the broker went away after the check)
+        except Exception as exc:  # the broker went away after the check
             err.print(f"delo replay: {len(done)} job(s) were queued in the ledger but the broker stopped answering "
                       f"before their tasks were sent ({type(exc).__name__}); they stay queued for the sweep",
                       soft_wrap=True, markup=False, highlight=False)
@@ -400,16 +401,21 @@ def reconcile(as_json: AsJson = False) -> None:
 
     Checks the ledger, the broker and the object store first: with one of them away it
     changes nothing and says which (exit 7)."""
+    import redis
+
+    from workers.celery_app import queue_again
     from workers.errors import UnavailableError
+    from workers.reconcile import reconcile as reconcile_bucket
+    from workers.stores import objectstore
 
     settings = get_settings()
-    _ledger("reconcile", changes=True).close()
+    db = _ledger("reconcile", changes=True)
     _check_broker("reconcile")
     _check_object_store("reconcile")
-    from workers.tasks import jobs, resources
-
+    broker = redis.Redis.from_url(settings.redis_url)
     try:
-        result = jobs.reconcile_bucket(resources.db(), resources.s3(), resources.broker(), settings, jobs.enqueue)
+        result = reconcile_bucket(db, objectstore.client(settings), broker, settings,
+                                  lambda job_id: queue_again(db, broker, job_id))
     except UnavailableError as exc:
         err.print(f"delo reconcile: stopped part way, a store stopped answering ({exc}); run it again when it is back",
                   soft_wrap=True, markup=False, highlight=False)
@@ -463,15 +469,14 @@ def migrate() -> None:
     from workers.stores import postgres
 
     settings = get_settings()
-    for what, url in (("ledger", settings.database_url), ("documents", settings.documents_database_url)):
-        if not url:
-            continue
+    for which, url in ((postgres.LEDGER, settings.database_url),
+                       (postgres.DOCUMENTS, settings.documents_database_url or settings.database_url)):
         try:
             with postgres.connect(url) as conn:
-                applied = postgres.migrate(conn)
+                applied = postgres.migrate(conn, postgres.migrations(which))
         except UnavailableError:
-            raise _down("migrate", f"{what} database", _safe_url(url), True) from None
-        print(f"{what} {_safe_url(url)}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+            raise _down("migrate", f"{which} database", _safe_url(url), True) from None
+        print(f"{which} {_safe_url(url)}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
 
 
 @app.command()
@@ -483,10 +488,12 @@ def republish(
     """Send published records from the documents table to the records bucket and the
     documents stream again: after the stream's Redis or the bucket lost them. Every
     matching record gets a stream entry, even one it had before (readers key on `id`)."""
+    import redis
+
     from workers.errors import UnavailableError
     from workers.ledger.queries import parse_since
     from workers.publish import republish as republish_records
-    from workers.tasks import resources
+    from workers.stores import objectstore, postgres
 
     if not (since or drop or all_):
         raise typer.BadParameter("say which records: --since, --drop, or --all")
@@ -495,15 +502,20 @@ def republish(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     settings = get_settings()
-    _ledger("republish").close()
-    _check_object_store("republish")
+    url = settings.documents_database_url or settings.database_url
     try:
-        resources.stream().ping()
-    except Exception:  # noqa: BLE001 (any failure to reach it is the same answer)
+        db = postgres.connect(url)
+    except UnavailableError:
+        raise _down("republish", "documents database", _safe_url(url), False) from None
+    _check_object_store("republish")
+    stream = redis.Redis.from_url(settings.stream_redis_url or settings.redis_url)
+    try:
+        stream.ping()
+    except Exception:  # any failure to reach it is the same answer
         raise _down("republish", "stream's Redis", _safe_url(settings.stream_redis_url or settings.redis_url),
                     False) from None
     try:
-        count = republish_records(db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
+        count = republish_records(db=db, s3=objectstore.client(settings), stream=stream,
                                   settings=settings, since=since_at, drop=drop)
     except UnavailableError as exc:
         err.print(f"delo republish: stopped part way, a store stopped answering ({exc}); run it again when it is back "

@@ -16,14 +16,12 @@ import io
 import json
 from typing import Any
 
-import psycopg
-from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from workers.errors import FailureCode, InputError, LimitError
 from workers.ledger.jobs import drop_of
 from workers.records.archival import ARCHIVES, citation
-from workers.stores.postgres import unavailable_as_retryable
+from workers.stores.postgres import Conn, unavailable_as_retryable
 
 METADATA = ("archive", "fond", "opis", "delo", "title")
 MAX_MANIFEST_BYTES = 4 * 2**20
@@ -55,14 +53,14 @@ def read_manifest(key: str, data: bytes) -> dict:
     return {"files": files, "metadata": metadata}
 
 
-def store(conn: psycopg.Connection, name: str, manifest: dict) -> None:
+def store(conn: Conn, name: str, manifest: dict[str, Any]) -> None:
     with unavailable_as_retryable():
         conn.execute("""INSERT INTO drops (name, manifest) VALUES (%s, %s)
                         ON CONFLICT (name) DO UPDATE SET manifest = excluded.manifest, updated_at = now()""",
                      (name, Jsonb(manifest)))
 
 
-def manifest_of(conn: psycopg.Connection[DictRow], name: str | None) -> dict[str, Any] | None:
+def manifest_of(conn: Conn, name: str | None) -> dict[str, Any] | None:
     if not name:
         return None
     with unavailable_as_retryable():

@@ -14,6 +14,7 @@ from minio import Minio
 
 from workers.config import Settings
 from workers.errors import UnavailableError
+from workers.records.morph import lemmas
 from workers.stores import objectstore, postgres
 
 # XADD unless the record's digest is the one last streamed for its id; the digests live
@@ -44,7 +45,7 @@ def stream_entry(stream: redis.Redis, settings: Settings, record: dict, *, force
 
 
 def publish(record: dict, *, db, s3: Minio, stream: redis.Redis, settings: Settings, force_stream: bool = False) -> None:
-    postgres.upsert_document(db, record)
+    postgres.upsert_document(db, record, lemmas(record["text"]))
     objectstore.put_record(s3, settings.records_bucket, record)
     stream_entry(stream, settings, record, force=force_stream)
 

@@ -17,22 +17,34 @@ from __future__ import annotations
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import redis
-from markupsafe import Markup, escape
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from services.dashboard import metrics
-from services.dashboard.auth import (COOKIE, CSRF_COOKIE, LoginRequired, Role, csrf_field, csrf_protect, local_path,
-                                     new_login_binder, operator, role_of, set_cookie, viewer)
+from services.dashboard.auth import (
+    COOKIE,
+    CSRF_COOKIE,
+    LoginRequired,
+    Role,
+    csrf_field,
+    csrf_protect,
+    local_path,
+    new_login_binder,
+    operator,
+    role_of,
+    set_cookie,
+    viewer,
+)
 from services.tokens import refuse_default_tokens
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
@@ -41,6 +53,7 @@ from workers.errors import FailureCode
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
 from workers.ledger.queries import JobFilter, parse_since
+from workers.records.morph import lemmas
 from workers.stores import postgres
 
 HERE = Path(__file__).resolve().parent
@@ -56,8 +69,10 @@ class Workers:
     """What each live worker is doing, asked of the broker every few seconds in the
     background: a page never waits for the workers' answer."""
 
-    def __init__(self, every: float = 5.0):
-        self.every, self.snapshot, self.at = every, {}, None
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self.snapshot: dict[str, list[dict[str, Any]]] = {}  # worker → what it is doing
+        self.at: datetime | None = None
         self.stopped = threading.Event()
         threading.Thread(target=self._run, name="workers", daemon=True).start()
 
@@ -71,7 +86,7 @@ class Workers:
                 self.snapshot = {name: [{"task": t["name"].removeprefix("delo."), "job": (t.get("kwargs") or {}).get("job_id"),
                                          "page": (t.get("kwargs") or {}).get("number")} for t in tasks]
                                  for name, tasks in sorted(active.items())}
-                self.at = datetime.now(timezone.utc)
+                self.at = datetime.now(UTC)
             except Exception:  # the broker away: show the last answer, with its age
                 pass
             self.stopped.wait(self.every)
@@ -107,12 +122,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.pool = ConnectionPool(settings.database_url, min_size=2, max_size=10, open=True,
-                                        kwargs={"autocommit": True, "row_factory": dict_row})
+        # a connection a database restart or a cut network left dead is replaced, not handed out
+        options: dict[str, Any] = {"kwargs": {"autocommit": True, "row_factory": dict_row},
+                                   "check": ConnectionPool.check_connection}
+        app.state.pool = ConnectionPool(settings.database_url, min_size=2, max_size=10, open=True, **options)
+        # published documents: their own database when configured apart from the ledger
+        app.state.documents = ConnectionPool(settings.documents_database_url, min_size=1, max_size=4, open=True,
+                                             **options) if settings.documents_database_url else app.state.pool
         app.state.workers = Workers()
         yield
         app.state.workers.stop()
-        app.state.pool.close()
+        for pool in {app.state.pool, app.state.documents}:
+            pool.close()
 
     # csrf_protect on the app, not per route: a POST route added later is covered too
     app = FastAPI(title="delo dashboard", lifespan=lifespan, dependencies=[Depends(csrf_protect)])
@@ -124,7 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def login_required(request: Request, _: LoginRequired):
+def login_required(request: Request, _: Exception) -> Response:  # registered for LoginRequired
     if "text/html" in request.headers.get("accept", ""):
         return RedirectResponse(f"/login?{urlencode({'next': str(request.url.path)})}", status_code=303)
     return JSONResponse({"error": "a viewer or operator token is required"}, status_code=401,
@@ -135,7 +156,7 @@ def page(request: Request, name: str, role: Role, **context) -> HTMLResponse:
     """A page, or with ?partial=1 only its live part (what the page's script polls)."""
     partial = request.query_params.get("partial") == "1"
     return templates.TemplateResponse(request, name, {"role": role, "operator": role >= Role.operator,
-                                                      "partial": partial, "now": datetime.now(timezone.utc), **context})
+                                                      "partial": partial, "now": datetime.now(UTC), **context})
 
 
 def queue_depths(request: Request) -> dict[str, int]:
@@ -143,7 +164,7 @@ def queue_depths(request: Request) -> dict[str, int]:
         with request.app.state.broker.pipeline() as p:
             for q in QUEUES:
                 p.llen(q)
-            return dict(zip(QUEUES, p.execute()))
+            return dict(zip(QUEUES, p.execute(), strict=True))
     except redis.RedisError:
         return {}
 
@@ -177,7 +198,7 @@ def logout(request: Request):
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, role: Role = Depends(viewer)):
-    hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
     with request.app.state.pool.connection() as conn:
         states = ledger.counts_by_state(conn)
         per_minute = queries.pages_per_minute(conn, 60)
@@ -224,7 +245,7 @@ def failures_page(request: Request, code: str | None = None, drop: str | None = 
     with request.app.state.pool.connection() as conn:
         jobs = queries.list_jobs(conn, flt, limit=200, with_traceback=True)
         total = queries.count_jobs(conn, flt)
-        codes = queries.failures_by_code(conn, datetime(1970, 1, 1, tzinfo=timezone.utc))
+        codes = queries.failures_by_code(conn, datetime(1970, 1, 1, tzinfo=UTC))
     return page(request, "failures.html", role, jobs=jobs, total=total, codes=codes,
                 filters={"code": code or "", "drop": drop or "", "since": since or ""},
                 query=urlencode({k: v for k, v in {"code": code, "drop": drop, "since": since}.items() if v}))
@@ -290,7 +311,10 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
         if job is None:
             raise HTTPException(404, "no such job")
         events = ledger.events(conn, job_id)
-        record = postgres.get_document(conn, job["record_id"]) if job["record_id"] else None
+    record = None
+    if job["record_id"]:
+        with request.app.state.documents.connection() as conn:
+            record = postgres.get_document(conn, job["record_id"])
     return page(request, "job.html", role, job=job, events=events, record=record)
 
 
@@ -298,8 +322,8 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
 def documents_page(request: Request, q: str = "", role: Role = Depends(viewer)):
     results = []
     if q.strip():
-        with request.app.state.pool.connection() as conn:
-            results = postgres.search_documents(conn, q, 50)
+        with request.app.state.documents.connection() as conn:
+            results = postgres.search_documents(conn, q, lemmas(q), 50)
         for r in results:  # OCR text is escaped; only the match markers become bold
             r["snippet"] = Markup(escape(r["snippet"] or "").replace("⟦", Markup("<b>")).replace("⟧", Markup("</b>")))
     return page(request, "documents.html", role, q=q, results=results)
@@ -307,7 +331,7 @@ def documents_page(request: Request, q: str = "", role: Role = Depends(viewer)):
 
 @router.get("/records/{doc_id}.json")
 def record_json(request: Request, doc_id: str, role: Role = Depends(viewer)):
-    with request.app.state.pool.connection() as conn:
+    with request.app.state.documents.connection() as conn:
         record = postgres.get_document(conn, doc_id)
     if record is None:
         raise HTTPException(404, "no such record")
@@ -317,8 +341,8 @@ def record_json(request: Request, doc_id: str, role: Role = Depends(viewer)):
 # --- JSON API (same filters as the CLI) -------------------------------------------------
 
 @router.get("/api/jobs")
-def api_jobs(request: Request, state: str | None = None, drop: str | None = None, code: str | None = None, since: str | None = None,
-             limit: Annotated[int, Query(le=1000)] = 100, role: Role = Depends(viewer)):
+def api_jobs(request: Request, state: str | None = None, drop: str | None = None, code: str | None = None,
+             since: str | None = None, limit: Annotated[int, Query(le=1000)] = 100, role: Role = Depends(viewer)):
     try:
         flt = JobFilter(state=state, drop=drop, code=code, since=parse_since(since))
     except ValueError as exc:

@@ -28,25 +28,25 @@ import threading
 import time
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
 import psycopg
 import psycopg_pool
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from starlette.concurrency import run_in_threadpool
 
 from services.intake import sns
 from services.intake.events import created_objects
 from services.tokens import refuse_default_tokens
-from workers.celery_app import send_jobs
-from starlette.concurrency import run_in_threadpool
-
 from workers import drops
+from workers.celery_app import send_jobs
 from workers.config import Settings, get_settings
 from workers.errors import InputError, LimitError, UnavailableError
 from workers.ledger import jobs as ledger
+from workers.records.morph import lemmas
 from workers.stores import objectstore, postgres
 
 log = logging.getLogger("delo.intake")
@@ -101,16 +101,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        options = {"autocommit": True, "row_factory": dict_row}
-        app.state.pool = ConnectionPool(settings.database_url, min_size=1, max_size=8, open=True, kwargs=options)
-        app.state.apool = AsyncConnectionPool(settings.database_url, min_size=4, max_size=16, open=False,
-                                              kwargs=options, timeout=5)
+        # a connection a database restart or a cut network left dead is replaced, not handed out
+        options: dict[str, Any] = {"kwargs": {"autocommit": True, "row_factory": dict_row},
+                                   "check": ConnectionPool.check_connection}
+        app.state.pool = ConnectionPool(settings.database_url, min_size=1, max_size=8, open=True, **options)
+        # published documents: their own database when configured apart from the ledger
+        app.state.documents = ConnectionPool(settings.documents_database_url, min_size=1, max_size=4, open=True,
+                                             **options) if settings.documents_database_url else app.state.pool
+        app.state.apool = AsyncConnectionPool(settings.database_url, min_size=4, max_size=16, open=False, timeout=5,
+                                              kwargs=options["kwargs"], check=AsyncConnectionPool.check_connection)
         await app.state.apool.open()
         app.state.dispatcher.start()
         yield
         app.state.dispatcher.stop()
         await app.state.apool.close()
-        app.state.pool.close()
+        for pool in {app.state.pool, app.state.documents}:
+            pool.close()
 
     app = FastAPI(title="delo intake", lifespan=lifespan)
     app.state.settings = settings
@@ -123,7 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def unavailable(_: Request, exc: UnavailableError) -> JSONResponse:
+def unavailable(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnavailableError)  # registered for UnavailableError only
     return JSONResponse({"error": exc.code.value, "message": exc.message}, status_code=503)
 
 
@@ -171,8 +178,10 @@ def _store_manifest(request: Request, obj) -> None:
     except (InputError, LimitError) as exc:  # answered 2xx all the same: retrying cannot mend it
         log.warning("ignoring %s", exc)
         return
+    drop = ledger.drop_of(obj.key)
+    assert drop is not None  # a manifest is a drop's (drops.is_manifest)
     with request.app.state.pool.connection() as conn:
-        drops.store(conn, ledger.drop_of(obj.key), manifest)
+        drops.store(conn, drop, manifest)
 
 
 async def read_json(request: Request) -> object:
@@ -226,13 +235,13 @@ async def sns_events(request: Request, token: Annotated[str, Query()] = ""):
 
 @router.get("/documents", dependencies=[Depends(bearer)])
 def search(request: Request, q: Annotated[str, Query(min_length=1)], limit: int = 20) -> list[dict]:
-    with request.app.state.pool.connection() as conn:
-        return postgres.search_documents(conn, q, limit)
+    with request.app.state.documents.connection() as conn:
+        return postgres.search_documents(conn, q, lemmas(q), limit)
 
 
 @router.get("/documents/{doc_id}", dependencies=[Depends(bearer)])
 def document(request: Request, doc_id: str) -> dict:
-    with request.app.state.pool.connection() as conn:
+    with request.app.state.documents.connection() as conn:
         record = postgres.get_document(conn, doc_id)
     if record is None:
         raise HTTPException(404, "no such document")

@@ -10,8 +10,8 @@ from functools import lru_cache
 import pikepdf
 from PIL import Image
 
+from samples.synthetic import render_page
 from tests import scans
-from workers.synthetic import render_page
 
 # A page a worker reads in ~0.6 s: long enough for a kill to land mid-OCR
 PROTOCOL = """ПРОТОКОЛ № {n}

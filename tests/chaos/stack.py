@@ -31,7 +31,7 @@ from minio import Minio
 from psycopg.rows import dict_row
 
 from tests.stack.conftest import BIN, PG_ADMIN, ROOT, free_port, stop, wait_until
-from tests.stack.helpers import upload
+from tests.stack.helpers import stream_ids, upload
 from tests.stack.proxy import Proxy
 from workers.pipeline import record_id
 from workers.stores import postgres
@@ -113,15 +113,15 @@ class Stack:
 
     # --- up and down ---------------------------------------------------------------
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         self.database = f"delo_chaos_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{self.database}"')
         direct = psycopg.conninfo.make_conninfo(PG_ADMIN, dbname=self.database)
         pg = psycopg.conninfo.conninfo_to_dict(direct)
-        self.pg_proxy = Proxy(pg.get("host", "127.0.0.1"), int(pg.get("port", 5432)))
+        self.pg_proxy = Proxy(str(pg.get("host", "127.0.0.1")), int(str(pg.get("port", 5432))))
         self.db = psycopg.connect(direct, autocommit=True, row_factory=dict_row)
-        postgres.migrate(self.db)  # once, before the services start
+        postgres.migrate_all(self.db)  # once, before the services start
 
         s3_port = free_port()
         self._spawn("moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)], dict(os.environ))
@@ -269,7 +269,7 @@ class Stack:
 
     def stream_entries(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for _, fields in self.stream.client().xrange("delo:documents"):
-            doc = fields[b"id"].decode()
+        for raw in stream_ids(self.stream.client(), "delo:documents"):
+            doc = raw.decode() if isinstance(raw, bytes) else raw
             counts[doc] = counts.get(doc, 0) + 1
         return counts

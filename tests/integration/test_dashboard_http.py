@@ -24,7 +24,7 @@ def migrate(url: str) -> None:
     from workers.stores import postgres
 
     with postgres.connect(url) as conn:
-        postgres.migrate(conn)
+        postgres.migrate_all(conn)
 
 
 @pytest.fixture
@@ -97,7 +97,9 @@ def test_a_bearer_token_is_taken_before_the_cookie(dashboard) -> None:
 
 
 def login_form_token(client: TestClient) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    return token.group(1)
 
 
 def test_logging_in_sets_the_cookie_and_a_wrong_token_sets_none(dashboard) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from rapidfuzz.distance import Levenshtein
 
+from samples.synthetic import wrap
 from tests import scans
 from workers.config import Settings
 from workers.errors import DeloError, FailureCode
 from workers.ocr import ocr_file
-from workers.synthetic import wrap
 
 pytestmark = pytest.mark.tesseract
 
@@ -35,7 +35,7 @@ def test_clean_page_cer_is_low(tmp_path: Path) -> None:
 
 def test_bilevel_page_goes_to_tesseract_untouched(tmp_path: Path) -> None:
     """GIVEN an already-binarised clean page THEN no filter touches it (a median hurt such pages)."""
-    from workers.synthetic import render_page
+    from samples.synthetic import render_page
 
     render_page(scans.TELEGRAM).convert("1").save(tmp_path / "bilevel.png", dpi=(300, 300))
     [page] = ocr_file(tmp_path / "bilevel.png").pages
@@ -110,7 +110,7 @@ def test_page_timeout(tmp_path: Path) -> None:
     """GIVEN a page that takes tesseract longer than the per-page limit THEN OCR_TIMEOUT, retryable."""
     from PIL import Image
 
-    from workers.synthetic import render_page
+    from samples.synthetic import render_page
 
     one = render_page(scans.TELEGRAM + scans.PAGE_TWO)
     sheet = Image.new("L", (one.width * 2, one.height * 2), 255)  # four pages on one sheet: ~4 s of OCR

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import ImageDraw, ImageFilter
 
+from samples.synthetic import _font, render_page, wrap
 from workers.config import Settings
 from workers.pipeline import process_file
-from workers.synthetic import _font, render_page, wrap
 
 pytestmark = pytest.mark.tesseract
 

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -61,7 +63,7 @@ def spawn(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint(tmp_path_factory) -> str:
+def s3_endpoint(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     proc = spawn([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], dict(os.environ),
                  tmp_path_factory.mktemp("moto") / "moto.log")
@@ -71,7 +73,7 @@ def s3_endpoint(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
+def database_url() -> Iterator[str]:
     name = f"delo_test_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -79,14 +81,14 @@ def database_url() -> str:
     from workers.stores import postgres
 
     with postgres.connect(url) as conn:  # as `delo migrate` does, before any service starts
-        postgres.migrate(conn)
+        postgres.migrate_all(conn)
     yield url
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
+def redis_url() -> Iterator[str]:
     """The broker's database (13), and the documents stream's (12)."""
     urls = [f"{REDIS}/13", f"{REDIS}/12"]
     for url in urls:
@@ -152,23 +154,28 @@ def stack_env(s3_endpoint, s3_proxy, documents_proxy, database_url, redis_url, s
     return env
 
 
+@dataclass(frozen=True)
+class Workers:
+    proc: subprocess.Popen[bytes]
+    log: Path  # tests read what the workers did (a retry, say) from here
+
+
 @pytest.fixture(scope="session")
-def workers(stack_env, tmp_path_factory) -> subprocess.Popen:
+def workers(stack_env, tmp_path_factory) -> Iterator[Workers]:
     """Two real Celery worker processes serving all three queues."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     proc = spawn([str(BIN / "celery"), "-A", "workers.celery_app", "worker", "-Q", "ocr,ocr_bulk,parse,publish",
                   "-c", "2", "--loglevel=INFO", "-n", f"test-{uuid.uuid4().hex[:6]}@%h"], stack_env, log)
     wait_until(lambda: b"ready." in log.read_bytes(), timeout=60, what="celery worker")
-    proc.log = log  # tests read what the workers did (a retry, say) from here
-    yield proc
+    yield Workers(proc, log)
     stop(proc)
 
 
 def serve(service: str, env: dict, folder: Path):
     """One of delo's HTTP services under uvicorn on a free port, until the session ends."""
     port = free_port()
-    proc = spawn([str(BIN / "uvicorn"), "--factory", f"services.{service}.app:create_app", "--host", "127.0.0.1", "--port", str(port)],
-                 env, folder / f"{service}.log")
+    proc = spawn([str(BIN / "uvicorn"), "--factory", f"services.{service}.app:create_app",
+                  "--host", "127.0.0.1", "--port", str(port)], env, folder / f"{service}.log")
     url = f"http://127.0.0.1:{port}"
     try:  # stopped however the caller ends: the session, or a test's own close()
         wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200, what=service)
@@ -178,7 +185,7 @@ def serve(service: str, env: dict, folder: Path):
 
 
 @pytest.fixture(scope="session")
-def intake(stack_env, tmp_path_factory) -> str:
+def intake(stack_env, tmp_path_factory) -> Iterator[str]:
     yield from serve("intake", stack_env, tmp_path_factory.mktemp("intake"))
 
 
@@ -200,7 +207,7 @@ def s3(stack_env, s3_endpoint):
 
 
 @pytest.fixture(scope="session")
-def dashboard(stack_env, tmp_path_factory) -> str:
+def dashboard(stack_env, tmp_path_factory) -> Iterator[str]:
     yield from serve("dashboard", stack_env, tmp_path_factory.mktemp("dashboard"))
 
 

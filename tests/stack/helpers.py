@@ -12,6 +12,7 @@ import redis
 from minio import Minio
 
 from workers.ledger import jobs as ledger
+from workers.stores import postgres
 
 
 def upload(s3: Minio, key: str, data: bytes, content_type: str = "application/octet-stream") -> dict:
@@ -56,7 +57,7 @@ def wait_for_job(db, key: str, states=("published", "failed"), timeout: float = 
     raise TimeoutError(f"jobs for {key}: {[(r['id'], r['state']) for r in rows]}")
 
 
-def job_row(db: ledger.Conn, job_id: int) -> dict[str, Any]:
+def job_row(db: postgres.Conn, job_id: int) -> dict[str, Any]:
     """The job's row, which the test knows exists."""
     job = ledger.get(db, job_id)
     assert job is not None, f"no job {job_id}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.stack.helpers import job_row
 from workers import drops
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
@@ -42,6 +43,7 @@ def test_transitions_follow_the_state_machine(db, fresh) -> None:
     with pytest.raises(TransitionError):
         ledger.transition(db, job_id, "published")  # ocr → published skips parsing and publishing
     row = ledger.transition(db, job_id, "failed", failure=("CORRUPT_FILE", "bad"))
+    assert row is not None
     assert (row["failure_code"], row["attempts"]) == ("CORRUPT_FILE", 1)
     assert set(row["timings"]) == {"received", "queued", "ocr"}
 
@@ -51,12 +53,12 @@ def test_replay_rules(db, fresh) -> None:
     published = make(db, fresh, "p.png", "queued", "ocr", "parsing", "publishing", "published")
     running = make(db, fresh, "r.png", "queued", "ocr")
     assert replay.replay(db, [failed, published, running, 10**9]) == [failed]
-    job = ledger.get(db, failed)
+    job = job_row(db, failed)
     assert (job["state"], job["attempts"], job["failure_code"]) == ("queued", 2, None)
     assert [e["state"] for e in ledger.events(db, failed)][-2:] == ["failed", "queued"]
     assert ledger.events(db, failed)[-1]["detail"] == {"replay": True, "by": "cli", "from": "failed"}
     assert replay.replay(db, [published], include_published=True) == [published]
-    assert ledger.get(db, running)["state"] == "ocr"  # in flight: left alone
+    assert job_row(db, running)["state"] == "ocr"  # in flight: left alone
 
 
 def test_filters_mean_the_same_everywhere(db, fresh) -> None:
@@ -76,8 +78,9 @@ def test_filters_mean_the_same_everywhere(db, fresh) -> None:
 
 
 def test_parse_since() -> None:
-    assert abs(parse_since("2h") - (datetime.now(timezone.utc) - timedelta(hours=2))) < timedelta(seconds=5)
-    assert parse_since("2026-11-27T10:00:00") == datetime(2026, 11, 27, 10, tzinfo=timezone.utc)
+    since = parse_since("2h")
+    assert since is not None and abs(since - (datetime.now(UTC) - timedelta(hours=2))) < timedelta(seconds=5)
+    assert parse_since("2026-11-27T10:00:00") == datetime(2026, 11, 27, 10, tzinfo=UTC)
     with pytest.raises(ValueError):
         parse_since("yesterday")
 
@@ -110,14 +113,15 @@ def test_services_starting_together_migrate_a_fresh_database_once() -> None:
 
     def start(_: int) -> list[str]:
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-            return postgres.migrate(conn)
+            return postgres.migrate_all(conn)
 
     with ThreadPoolExecutor(6) as pool:
         applied = list(pool.map(start, range(6)))
-    files = sorted(p.name for p in postgres.MIGRATIONS.glob("*.sql"))
+    files = sorted(p.name for which in (postgres.LEDGER, postgres.DOCUMENTS)
+                   for p in postgres.migrations(which).glob("*.sql"))
     assert sorted(name for names in applied for name in names) == files  # each once, by whoever came first
     with psycopg.connect(url, row_factory=dict_row) as conn:
         assert [r["name"] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")] == files
-    with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
-            psycopg.sql.Identifier(psycopg.conninfo.conninfo_to_dict(url)["dbname"])))
+    with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), autocommit=True) as admin:
+        admin.execute(psycopg.sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
+            psycopg.sql.Identifier(str(psycopg.conninfo.conninfo_to_dict(url)["dbname"]))))

@@ -15,12 +15,11 @@ import psycopg
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from workers.stores.postgres import unavailable_as_retryable
+from workers.stores.postgres import Conn, unavailable_as_retryable
 
 STATES = ("received", "queued", "ocr", "parsing", "publishing", "published", "failed")
 FINAL = ("published", "failed")
 IN_FLIGHT = ("received", "queued", "ocr", "parsing", "publishing")
-Conn = psycopg.Connection[DictRow]  # rows as dicts: what postgres.connect and the pools give
 _ALLOWED = {
     "received": {"queued", "failed"},
     "queued": {"queued", "ocr", "failed"},

@@ -12,8 +12,8 @@ from typing import Any
 from psycopg.rows import DictRow
 
 from workers.errors import FailureCode
-from workers.ledger.jobs import STATES, Conn
-from workers.stores.postgres import unavailable_as_retryable
+from workers.ledger.jobs import STATES
+from workers.stores.postgres import Conn, unavailable_as_retryable
 
 _SPAN = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

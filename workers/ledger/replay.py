@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from psycopg.rows import DictRow
 
 from workers.errors import FailureCode
 from workers.ledger import jobs as ledger
-from workers.ledger.jobs import Conn
 from workers.ledger.queries import JobFilter, job_ids
-from workers.stores.postgres import unavailable_as_retryable
+from workers.stores.postgres import Conn, unavailable_as_retryable
 
 
 def replayable_states(include_published: bool) -> tuple[str, ...]:
@@ -38,7 +38,7 @@ def unmendable(job: DictRow) -> bool:
 @dataclass
 class Plan:
     ready: list[DictRow] = field(default_factory=list)     # the jobs' rows, in the order asked
-    skipped: list[DictRow] = field(default_factory=list)   # {"id", "reason", "detail"}
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # {"id", "reason", "detail"}
 
     def skip(self, job_id: int, reason: str, detail: str) -> None:
         self.skipped.append({"id": job_id, "reason": reason, "detail": detail})

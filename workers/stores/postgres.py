@@ -1,4 +1,7 @@
-"""PostgreSQL: connections, migrations (infra/migrations) and the `documents` table.
+"""PostgreSQL: connections, migrations (infra/migrations/<set>) and the `documents` table.
+
+Two migration sets, one per owner: `ledger` (jobs, events, drops, counters) and
+`documents` (what is published), each applied by `delo migrate` to its own database.
 
 Every database error that means "not reachable" becomes UnavailableError, which the
 drivers retry; anything else is a bug and propagates.
@@ -10,18 +13,25 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
 from workers.errors import UnavailableError
-from workers.records.morph import lemmas
 
-MIGRATIONS = Path(os.environ.get("DELO_MIGRATIONS", Path(__file__).resolve().parents[2] / "infra" / "migrations"))
+LEDGER, DOCUMENTS = "ledger", "documents"
+Conn = psycopg.Connection[DictRow]  # rows as dicts: what connect gives, and the services' pools
 
 
-def connect(url: str) -> psycopg.Connection:
+def migrations(which: str) -> Path:
+    """The folder of a migration set (DELO_MIGRATIONS: where the image keeps them)."""
+    return Path(os.environ.get("DELO_MIGRATIONS", Path(__file__).resolve().parents[2] / "infra" / "migrations")) / which
+
+
+def connect(url: str) -> Conn:
     try:
         return psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=5)
     except psycopg.OperationalError as exc:
@@ -36,7 +46,7 @@ def unavailable_as_retryable() -> Iterator[None]:
         raise UnavailableError(f"database unreachable: {exc}".strip()) from exc
 
 
-def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS) -> list[str]:
+def migrate(conn: Conn, folder: Path) -> list[str]:
     """Apply the .sql files in name order that have not been applied yet; returns their names.
 
     Under one advisory lock, taken before anything is read or created: services starting
@@ -57,11 +67,19 @@ def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS) -> list[str]:
     return applied
 
 
+def migrate_all(conn: Conn) -> list[str]:
+    """Both sets on one database (the ledger's and the documents' together, as when
+    DELO_DOCUMENTS_DATABASE_URL is unset): what tests and benchmarks start from."""
+    return migrate(conn, migrations(LEDGER)) + migrate(conn, migrations(DOCUMENTS))
+
+
 def ensure_database(url: str, fresh: bool = False) -> None:
     """Create the database named in `url` if it does not exist (connecting to `postgres`);
     with `fresh`, drop it first."""
     info = psycopg.conninfo.conninfo_to_dict(url)
     name = info.get("dbname")
+    if not isinstance(name, str) or not name:
+        raise ValueError("the database URL names no database")
     admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         if fresh:
@@ -70,7 +88,9 @@ def ensure_database(url: str, fresh: bool = False) -> None:
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
 
 
-def upsert_document(conn: psycopg.Connection, record: dict) -> None:
+def upsert_document(conn: Conn, record: dict[str, Any], lemmas: str) -> None:
+    """`lemmas`: the text's words in their dictionary forms (the parser's morphology),
+    indexed beside the text so that a word's other forms find it."""
     with unavailable_as_retryable():
         conn.execute(
             """INSERT INTO documents (id, source_uri, version, document_type, date, record, text, lemmas, updated_at)
@@ -79,13 +99,13 @@ def upsert_document(conn: psycopg.Connection, record: dict) -> None:
                  document_type = excluded.document_type, date = excluded.date, record = excluded.record,
                  text = excluded.text, lemmas = excluded.lemmas, updated_at = now()""",
             (record["id"], record["source"]["uri"], record["source"].get("version"), record["record"]["document_type"],
-             record["record"]["date"], json.dumps(record, ensure_ascii=False), record["text"], lemmas(record["text"])),
+             record["record"]["date"], json.dumps(record, ensure_ascii=False), record["text"], lemmas),
         )
 
 
-def search_documents(conn: psycopg.Connection, query: str, limit: int = 20) -> list[dict]:
+def search_documents(conn: Conn, query: str, query_lemmas: str, limit: int = 20) -> list[DictRow]:
     """Russian full-text search: `Корея` finds `Кореи` (by the words' dictionary forms,
-    and by Snowball stems for words the dictionary does not know)."""
+    `query_lemmas`, and by Snowball stems for words the dictionary does not know)."""
     with unavailable_as_retryable():
         return conn.execute(
             """SELECT id, source_uri, document_type, date,
@@ -97,15 +117,15 @@ def search_documents(conn: psycopg.Connection, query: str, limit: int = 20) -> l
                FROM documents,
                     (SELECT websearch_to_tsquery('russian', %s) || websearch_to_tsquery('simple', %s) AS q) AS query
                WHERE tsv @@ query.q ORDER BY rank DESC, updated_at DESC LIMIT %s""",
-            (query, lemmas(query), limit),
+            (query, query_lemmas, limit),
         ).fetchall()
 
 
-def iter_documents(conn: psycopg.Connection, *, since=None, drop: str | None = None,
-                   batch: int = 500) -> Iterator[dict]:
+def iter_documents(conn: Conn, *, since: datetime | None = None, drop: str | None = None,
+                   batch: int = 500) -> Iterator[dict[str, Any]]:
     """Published records, oldest change first, updated since `since` and/or of one drop;
     read a batch at a time (keyset on (updated_at, id)), so millions never sit in memory."""
-    after: tuple = ("-infinity", "")
+    after: tuple[Any, str] = ("-infinity", "")
     while True:
         with unavailable_as_retryable():
             rows = conn.execute(
@@ -120,7 +140,7 @@ def iter_documents(conn: psycopg.Connection, *, since=None, drop: str | None = N
         after = (rows[-1]["updated_at"], rows[-1]["id"])
 
 
-def get_document(conn: psycopg.Connection, doc_id: str) -> dict | None:
+def get_document(conn: Conn, doc_id: str) -> dict[str, Any] | None:
     with unavailable_as_retryable():
         row = conn.execute("SELECT record FROM documents WHERE id = %s", (doc_id,)).fetchone()
     return row["record"] if row else None

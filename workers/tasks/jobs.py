@@ -15,9 +15,10 @@ import logging
 import kombu.exceptions
 import redis.exceptions
 from celery import Task, chord
+from kombu.transport.redis import Channel as RedisChannel
 
 from workers import drops, pipeline, sweep
-from workers.celery_app import app, ocr_queue
+from workers.celery_app import app, ocr_queue, queue_again, send_starts
 from workers.config import get_settings
 from workers.errors import DeloError, FailureCode, UnavailableError, retry_delay
 from workers.ledger import jobs as ledger
@@ -45,7 +46,7 @@ class JobTask(Task):
         except PASSING as exc:  # past max_retries, retry() raises exc: on_failure fails the job
             settings = get_settings()
             raise self.retry(exc=exc, max_retries=settings.task_max_retries,
-                             countdown=retry_delay(self.request.retries, settings.retry_delay_max_seconds))
+                             countdown=retry_delay(self.request.retries, settings.retry_delay_max_seconds)) from exc
 
     def before_start(self, task_id, args, kwargs):
         if self.request.retries:
@@ -106,7 +107,7 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     after = {"job_id": job_id, "source": source.meta(), "attempt": attempt}
     if source.page_count == 1:
         # a single page is read here: a second task would only add a hop and a download
-        parse.apply_async([[_read_page(source, 1)]], kwargs=after)
+        parse.apply_async(([_read_page(source, 1)],), kwargs=after)
         return
     # one task per page: every worker takes a share of a long document; the source was
     # checked here once, so a page task only renders and reads its page
@@ -141,7 +142,8 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     attempt = job["attempts"]
     failed = [p["failure"] for p in pages if "failure" in p]
     if failed:
-        fail(job_id, *failed[0], attempt=attempt)
+        code, message = failed[0]
+        fail(job_id, code, message, attempt=attempt)
         return
     if sorted(p["number"] for p in pages) != list(range(1, job["page_count"] + 1)):
         # duplicate deliveries of a page can complete a chord early, with one page twice and
@@ -184,17 +186,7 @@ def publish(self, *, job_id: int, record: dict, attempt: int | None = None) -> N
 def dispatch(self, *, job_ids: list[int]) -> None:
     """A batch of queued jobs (from the intake, a replay): one start task each, over one
     broker connection, drops' jobs on the bulk queue."""
-    send_starts(ledger.queued(resources.db(), job_ids))
-
-
-def send_starts(jobs: list[dict]) -> None:
-    """The start task of each job's current attempt, then its mark in the broker (after:
-    a mark must never claim a message that was not sent)."""
-    with app.producer_or_acquire() as producer:
-        for job in jobs:
-            start.apply_async(kwargs={"job_id": job["id"], "attempt": job["attempts"]},
-                              queue=ocr_queue(job["drop_name"]), producer=producer)
-    sweep.mark_sent(resources.broker(), {job["id"]: job["attempts"] for job in jobs})
+    send_starts(ledger.queued(resources.db(), job_ids), resources.broker())
 
 
 @app.task(name="delo.reconcile", base=JobTask, bind=True)
@@ -209,6 +201,8 @@ def sweep_now() -> dict | None:
     try:
         with app.connection_for_write() as conn:
             channel = conn.default_channel
+            if not isinstance(channel, RedisChannel):  # the sweep reads kombu's Redis structures
+                raise TypeError(f"the sweep needs kombu's Redis transport, not {type(channel).__name__}")
             return sweep.sweep(resources.db(), channel.client, channel.qos, get_settings(), enqueue)
     except PASSING as exc:
         resources.reset_db()
@@ -217,6 +211,4 @@ def sweep_now() -> dict | None:
 
 
 def enqueue(job_id: int) -> None:
-    """Queue a job that is in the ledger, as a new attempt: the ledger row is always written
-    first, and tasks of the attempts before it become leftovers."""
-    send_starts([ledger.transition(resources.db(), job_id, "queued")])
+    queue_again(resources.db(), resources.broker(), job_id)

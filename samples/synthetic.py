@@ -53,18 +53,18 @@ def render_page(text: str, *, noisy: bool = False, seed: int = 0, skew: float | 
         draw.text((200, y), line, font=font, fill=0)
         y += int(font_size * 1.55)
     if not noisy:
-        return page if not skew else page.rotate(skew, resample=Image.BILINEAR, fillcolor=255)
+        return page if not skew else page.rotate(skew, resample=Image.Resampling.BILINEAR, fillcolor=255)
     return _age(page, seed, 1.2 if skew is None else skew)
 
 
 def _age(page: Image.Image, seed: int, skew: float) -> Image.Image:
     rng = np.random.default_rng(seed)
-    page = page.filter(ImageFilter.GaussianBlur(0.9)).rotate(skew, resample=Image.BILINEAR, fillcolor=255)
+    page = page.filter(ImageFilter.GaussianBlur(0.9)).rotate(skew, resample=Image.Resampling.BILINEAR, fillcolor=255)
     ink = 1.0 - np.asarray(page, dtype=np.float32) / 255.0
     h, w = ink.shape
     # uneven paper: a low-frequency field between roughly 185 and 235
     coarse = rng.uniform(185, 235, size=(h // 200 + 2, w // 200 + 2)).astype(np.float32)
-    paper = np.asarray(Image.fromarray(coarse).resize((w, h), Image.BICUBIC), dtype=np.float32)
+    paper = np.asarray(Image.fromarray(coarse).resize((w, h), Image.Resampling.BICUBIC), dtype=np.float32)
     img = paper * (1.0 - ink) + 40.0 * ink
     # speckle: dark and light single-pixel dots, as dust and carbon-paper grain
     dots = rng.random((h, w))
