@@ -32,6 +32,7 @@ from workers.ledger import jobs as ledger
 log = logging.getLogger(__name__)
 IN_BROKER = "delo:in-broker"
 WORKER = "delo:worker:"
+LOCK = "delo:sweep-lock"
 DISPATCHING = "0"  # a batch of jobs handed to `delo.dispatch`, which marks each one's attempt
 
 
@@ -94,13 +95,20 @@ def orphaned_messages(client: redis.Redis, qos, lost_after_seconds: float) -> li
 
 
 def sweep(db, client: redis.Redis, qos, settings: Settings, resend: Callable[[int], None]) -> dict:
-    orphans = orphaned_messages(client, qos, settings.worker_lost_after_seconds)
-    for tag in orphans:
-        # kombu's own restore: under WATCH, so a worker acking the message meanwhile wins
-        qos.restore_by_tag(tag, client, leftmost=True)
-    lost = lost_jobs(db, client, settings.sweep_every_seconds, settings.visibility_timeout_seconds)
-    for job_id in lost:
-        resend(job_id)
+    # one sweep at a time: after a broker lost everything, sending a large ledger again
+    # outlasts the next sweep, which would otherwise send the same jobs once more
+    if not client.set(LOCK, "1", nx=True, ex=600):
+        return {"skipped": "another sweep is running"}
+    try:
+        orphans = orphaned_messages(client, qos, settings.worker_lost_after_seconds)
+        for tag in orphans:
+            # kombu's own restore: under WATCH, so a worker acking the message meanwhile wins
+            qos.restore_by_tag(tag, client, leftmost=True)
+        lost = lost_jobs(db, client, settings.sweep_every_seconds, settings.visibility_timeout_seconds)
+        for job_id in lost:
+            resend(job_id)
+    finally:
+        client.delete(LOCK)
     if orphans or lost:
         log.warning("sweep: %d message(s) of lost workers back in their queues, %d job(s) sent again",
                     len(orphans), len(lost))

@@ -84,8 +84,13 @@ def test_messages_no_live_worker_holds_go_back_to_their_queue(stack_env) -> None
         try:
             assert sweep.orphaned_messages(client, qos, lost_after_seconds=20) == ["t-dead"]
             settings = Settings(worker_lost_after_seconds=20, sweep_every_seconds=10, visibility_timeout_seconds=600)
+            client.set(sweep.LOCK, "1")  # another sweep running: this one does nothing
+            assert sweep.sweep(_NoJobs(), client, qos, settings, resend=lambda job_id: None) == \
+                {"skipped": "another sweep is running"}
+            client.delete(sweep.LOCK)
             result = sweep.sweep(_NoJobs(), client, qos, settings, resend=lambda job_id: None)
             assert result == {"restored_messages": 1, "resent_jobs": 0}
+            assert not client.exists(sweep.LOCK)
             assert [json.loads(m)["body"] for m in client.lrange("t-orphans", 0, -1)] == ["t-dead"]
             assert set(client.hkeys(qos.unacked_key)) >= {b"t-held", b"t-fresh"}
             assert not client.hexists(qos.unacked_key, "t-dead")
