@@ -18,11 +18,15 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from workers import drops
 from workers.config import Settings
+from workers.errors import DeloError, FailureCode
 from workers.ocr import stage, tesseract
 from workers.ocr.stage import OcrResult, PageResult, Source
 from workers.records import parse_record
+from workers.records.model import Record
 from workers.records.uncertainty import uncertain_fields
 
 SCHEMA = "delo.record/1"
@@ -44,6 +48,10 @@ def finish(source: Source, pages: list[PageResult], *, uri: str, version: str | 
     stage.check_text(ocr, source.name)
     record = build_record(uri=uri, version=version, drop=drop, ocr=ocr, settings=settings)
     drops.apply(record, manifest)
+    try:  # nothing leaves the pipeline that breaks the contract downstream reads
+        Record.check(record)
+    except ValidationError as exc:
+        raise DeloError(FailureCode.INTERNAL, f"the record of {source.name} breaks delo.record/1: {exc}") from exc
     return record
 
 
