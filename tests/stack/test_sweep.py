@@ -197,3 +197,25 @@ def test_a_chord_completed_with_a_page_twice_sends_its_job_again(tmp_path, s3, d
                                  kwargs={"job_id": job_id, "source": source, "attempt": 1}, queue="parse")
     [job] = wait_for_job(db, key, timeout=60)
     assert (job["state"], job["attempts"], job["page_count"]) == ("published", 2, 1)
+
+
+def test_a_parse_delivered_again_after_its_worker_died_finishes_the_job(tmp_path, s3, db, workers, stack_env) -> None:
+    """GIVEN a job left in `parsing` by a worker child killed while parsing WHEN Celery
+    delivers the same parse task again (acks late, rejected on worker lost) THEN it runs
+    and the job is published, not skipped as a leftover (the chaos suite found this)."""
+    from workers.config import get_settings
+    from workers.ocr import stage
+
+    key = "single/parse-again.png"
+    path = tmp_path / "p.png"
+    path.write_bytes(png_bytes(tmp_path))
+    obj = upload(s3, key, path.read_bytes())
+    source = stage.open_source(path, get_settings(), name=key)
+    page = stage.read_page(source, 1, get_settings()).as_task()
+    job_id, _ = ledger.create(db, "scans", key, etag=obj["etag"], size=obj["size"], queued=True)
+    ledger.transition(db, job_id, "ocr", page_count=1)
+    ledger.transition(db, job_id, "parsing")  # where the killed child left it
+    _celery(stack_env).send_task("delo.parse", args=[[page]],
+                                 kwargs={"job_id": job_id, "source": source.meta(), "attempt": 1}, queue="parse")
+    [job] = wait_for_job(db, key, timeout=60)
+    assert (job["state"], job["attempts"]) == ("published", 1)

@@ -24,7 +24,7 @@ _ALLOWED = {
     "received": {"queued", "failed"},
     "queued": {"queued", "ocr", "failed"},
     "ocr": {"queued", "ocr", "parsing", "failed"},
-    "parsing": {"queued", "publishing", "failed"},
+    "parsing": {"queued", "parsing", "publishing", "failed"},  # parsing again: its worker died mid-way
     "publishing": {"queued", "publishing", "published", "failed"},
     "published": {"queued"},
     "failed": {"queued"},

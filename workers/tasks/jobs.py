@@ -136,7 +136,8 @@ def ocr_page(self, *, job_id: int, number: int, source: dict, attempt: int | Non
 
 @app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
 def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | None = None) -> None:
-    job = _job(job_id, attempt, ("ocr",))
+    # `parsing` too: the same task delivered again because its worker died while parsing
+    job = _job(job_id, attempt, ("ocr", "parsing"))
     if job is None:
         return
     attempt = job["attempts"]
@@ -153,8 +154,8 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
         enqueue(job_id)
         return
     db = resources.db()
-    if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr",)) is None:
-        return  # another delivery of this task got here first
+    if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr", "parsing")) is None:
+        return  # another delivery of this task got past parsing first
     try:
         record = pipeline.finish(
             Source.from_meta(resources.cache_path(job), source), [PageResult.from_task(p) for p in pages],
