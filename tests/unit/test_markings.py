@@ -46,7 +46,7 @@ def test_registration_number(text: str, expected: str | None) -> None:
 
 
 def test_a_politburo_protocol_and_item_is_no_registration_number() -> None:
-    text = "Постановление Политбюро ЦК ВКП(б) о хлебозаготовках\n№ П12/45\n3 мая 1933 г.\nОбязать наркомзем усилить заготовки.\n"
+    text = "Постановление ПБ ЦК ВКП(б) о хлебозаготовках\n№ П12/45\n3 мая 1933 г.\nОбязать наркомзем усилить заготовки.\n"
     assert registration_number(clean(text)) is None
 
 
