@@ -27,8 +27,6 @@ from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Req
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
-from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
 
 from services.dashboard import metrics
 from services.dashboard.auth import (
@@ -122,18 +120,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # a connection a database restart or a cut network left dead is replaced, not handed out
-        options: dict[str, Any] = {"kwargs": {"autocommit": True, "row_factory": dict_row},
-                                   "check": ConnectionPool.check_connection}
-        app.state.pool = ConnectionPool(settings.database_url, min_size=2, max_size=10, open=True, **options)
-        # published documents: their own database when configured apart from the ledger
-        app.state.documents = ConnectionPool(settings.documents_database_url, min_size=1, max_size=4, open=True,
-                                             **options) if settings.documents_database_url else app.state.pool
+        app.state.pool, app.state.documents = postgres.open_pools(settings.database_url,
+                                                                  settings.documents_database_url, 10)
         app.state.workers = Workers()
         yield
         app.state.workers.stop()
-        for pool in {app.state.pool, app.state.documents}:
-            pool.close()
+        postgres.close_pools(app.state.pool, app.state.documents)
 
     # csrf_protect on the app, not per route: a POST route added later is covered too
     app = FastAPI(title="delo dashboard", lifespan=lifespan, dependencies=[Depends(csrf_protect)])

@@ -28,14 +28,13 @@ import threading
 import time
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 import psycopg
 import psycopg_pool
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 from starlette.concurrency import run_in_threadpool
 
 from services.intake import sns
@@ -101,22 +100,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # a connection a database restart or a cut network left dead is replaced, not handed out
-        options: dict[str, Any] = {"kwargs": {"autocommit": True, "row_factory": dict_row},
-                                   "check": ConnectionPool.check_connection}
-        app.state.pool = ConnectionPool(settings.database_url, min_size=1, max_size=8, open=True, **options)
-        # published documents: their own database when configured apart from the ledger
-        app.state.documents = ConnectionPool(settings.documents_database_url, min_size=1, max_size=4, open=True,
-                                             **options) if settings.documents_database_url else app.state.pool
+        app.state.pool, app.state.documents = postgres.open_pools(settings.database_url,
+                                                                  settings.documents_database_url, 8)
         app.state.apool = AsyncConnectionPool(settings.database_url, min_size=4, max_size=16, open=False, timeout=5,
-                                              kwargs=options["kwargs"], check=AsyncConnectionPool.check_connection)
+                                              check=AsyncConnectionPool.check_connection, **postgres.POOL_OPTIONS)
         await app.state.apool.open()
         app.state.dispatcher.start()
         yield
         app.state.dispatcher.stop()
         await app.state.apool.close()
-        for pool in {app.state.pool, app.state.documents}:
-            pool.close()
+        postgres.close_pools(app.state.pool, app.state.documents)
 
     app = FastAPI(title="delo intake", lifespan=lifespan)
     app.state.settings = settings

@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
+from psycopg_pool import ConnectionPool
 
 from workers.errors import UnavailableError
 
@@ -44,6 +45,25 @@ def unavailable_as_retryable() -> Iterator[None]:
         yield
     except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
         raise UnavailableError(f"database unreachable: {exc}".strip()) from exc
+
+
+# a connection a database restart or a cut network left dead is replaced, not handed out
+POOL_OPTIONS: dict[str, Any] = {"kwargs": {"autocommit": True, "row_factory": dict_row}}
+
+
+def open_pools(ledger_url: str, documents_url: str | None, ledger_size: int) -> tuple[ConnectionPool, ConnectionPool]:
+    """A service's pools: the ledger's, and the published documents' (the same pool unless
+    they live in a database apart). Close both with `close_pools`."""
+    ledger = ConnectionPool(ledger_url, min_size=1, max_size=ledger_size, open=True,
+                            check=ConnectionPool.check_connection, **POOL_OPTIONS)
+    documents = ConnectionPool(documents_url, min_size=1, max_size=4, open=True, check=ConnectionPool.check_connection,
+                               **POOL_OPTIONS) if documents_url else ledger
+    return ledger, documents
+
+
+def close_pools(*pools: ConnectionPool) -> None:
+    for pool in set(pools):
+        pool.close()
 
 
 def migrate(conn: Conn, folder: Path) -> list[str]:
