@@ -55,7 +55,7 @@ system:
 
 venv: system $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
-	[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	[ -x $(VENV)/bin/pip ] || $(PYTHON) -m venv --clear $(VENV)  # a venv cut short (no pip) is made again
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $@
