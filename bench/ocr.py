@@ -39,8 +39,9 @@ sys.path.insert(0, str(ROOT))
 from samples.synthetic import paginate, render_page, save_pdf  # noqa: E402
 from workers.config import Settings  # noqa: E402
 from workers.ocr import ocr_file  # noqa: E402
+from workers.threads import one_per_process  # noqa: E402
 
-os.environ["OMP_THREAD_LIMIT"] = "1"
+one_per_process()  # as delo's entry points do; bare tesseract runs with the same limits
 RENDERED = ("clean", "bilevel", "noisy")
 KINDS = ("realprint", *RENDERED)
 

@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.stack.conftest import BIN, free_port, spawn, stop, wait_until  # noqa: E402
 from tests.stack.helpers import minio_event, upload  # noqa: E402
+from workers.threads import one_per_process  # noqa: E402
 
-os.environ["OMP_THREAD_LIMIT"] = "1"
+one_per_process()  # as delo's entry points do; bare tesseract runs with the same limits
 TEXTS = sorted((ROOT / "samples" / "texts").glob("*.txt"))
 
 

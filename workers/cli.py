@@ -14,11 +14,17 @@ from rich.table import Table
 
 from workers.config import get_settings
 from workers.errors import DeloError, FailureCode, UnavailableError, exit_status, exit_status_help
+from workers.threads import one_per_process
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, epilog=exit_status_help(),
                   help="delo: scanned Soviet-era archive pages in, structured archival records out.")
 err = Console(stderr=True)
 SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
+
+
+@app.callback()
+def _entry() -> None:
+    one_per_process()  # before any command reads a page (workers/threads.py)
 
 
 def _inputs(paths: list[Path]) -> list[Path]:

@@ -1,6 +1,7 @@
 """Importing a module changes nothing: no settings read, no client or pool built, no
-connection opened. Settings and clients are made by the entry points' factories (the
-services' create_app, Celery's first use of its configuration, the CLI's commands)."""
+connection opened, no environment variable set. Settings and clients are made by the
+entry points' factories (the services' create_app, Celery's first use of its
+configuration, the CLI's commands)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = r"""
-import importlib, pkgutil, socket, sys
+import importlib, os, pkgutil, socket, sys
+before = dict(os.environ)
 import workers.config as config
 
 made = []
@@ -34,6 +36,9 @@ for package in ("workers", "services"):
 import workers.celery_app as celery_app
 assert not celery_app.app.configured, "the Celery app read its configuration at import"
 assert not made, "settings built at import:\n" + "\n".join(made)
+changed = {k for k in os.environ.keys() | before.keys() if os.environ.get(k) != before.get(k)}
+changed.discard("LD_LIBRARY_PATH")  # opencv's own loader adds its bundled libraries: not delo's doing
+assert not changed, f"the environment changed at import: {changed}"
 print(len(names))
 """
 

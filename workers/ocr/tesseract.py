@@ -8,7 +8,6 @@ of come from the same reading: no second pass, no second reading to disagree wit
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -19,10 +18,6 @@ import pytesseract
 
 from workers.errors import ConfigError, FailureCode
 from workers.ocr.engine import TSV_COLUMNS, engine
-
-# Tesseract's OpenMP threads fight each other on few cores: one page took 6.9 s with
-# them and 1.3 s without on this 2-core machine. Scale with processes instead.
-os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,15 @@ import sys
 from celery.signals import worker_init
 
 from workers.errors import ConfigError
+from workers.threads import one_per_process
 
 PAGE_QUEUES = {"ocr", "ocr_bulk"}  # the queues whose tasks read pages (workers/celery_app.py)
+
+
+@worker_init.connect
+def one_thread_each(**_) -> None:
+    # in the main process before the pool forks: its children inherit the limits
+    one_per_process()
 
 
 @worker_init.connect
