@@ -25,21 +25,21 @@ from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, DOC_TYPE_RE,
 
 _WORD = re.compile(r"[А-Яа-яЁёA-Za-z]{2,}")
 # `№ 57.` / `57.` / `Документ № 57` opening a text: the collection numbers its items
-_ITEM = re.compile(r"^(?:документ\s+)?(?:№\s*)?\d{1,4}\s*\.?\s*(?=$|[А-ЯЁA-Z«\"])", re.IGNORECASE)
+ITEM_RE = re.compile(r"^(?:документ\s+)?(?:№\s*)?\d{1,4}\s*\.?\s*(?=$|[А-ЯЁA-Z«\"])", re.IGNORECASE)
 _STAMP = re.compile(
     r"^\W*(?:расшифрован|получен|поступил|отправлен|передан[ао]?\s+по|вх(?:одящий|\.)"
     r"|зарегистрирован|принят[ао]?\s+(?:по|в)|доложено|разослано|рассылка|резолюция\s*:|виза|помета)",
     re.IGNORECASE)
-_APPARATUS = re.compile(
+APPARATUS_RE = re.compile(
     r"^\W*(?:источник|опубликован|публикуется|печатается|впервые|примечани|комментари|см\.\s|ср\.\s"
     r"|\[\d+\]|\d{1,2}\s*\)?\s*[А-ЯЁ][а-яё]+\s+(?:напечатан|вписан|подчеркнут)|вверху|внизу|на\s+(?:полях|обороте|первом)"
     r"|в\s+(?:левом|правом|верхнем|нижнем)|сверху|снизу|текст\s+(?:документа|вписан)|подпись\s*[-—]\s*автограф)",
     re.IGNORECASE)
 # `С. 46.`, `Т. 17.`, `2004. С. 67.`: a book's page, the sign of a publication reference
-_PUBLICATION = re.compile(
+PUBLICATION_RE = re.compile(
     r"(?:^|[\s.,])(?:С|Т|Вып)\.\s*\d+(?:\s*[-–—]\s*\d+)?\.?\s*$|\b(?:19|20)\d\d\.\s*С\.\s*\d"
     r"|[–—]\s*(?:Т|Кн|Вып)\.\s*\d+\.|(?<![а-яё])Соч(?:инения|\.)\s")
-_LEGEND = re.compile(
+LEGEND_RE = re.compile(
     r"(?:(?<![\w])(?:Фф|Ф|ф|F|f|Фонд|фонд)\.?\s*(?:№\s*)?[\dА-ЯA-Z][\w-]*[\s.,;:]+(?:Оп|оп|Op|op|Опись|опись|Д|д|D|d)[.,]?\s*(?:№\s*)?\d)"
     r"|^\W*(?:Л|Лл|л|лл)\.\s*\d+(?:\s*(?:об\.?|[-–—]\s*\d+))*\.?\s*(?:[А-ЯЁ][а-яё]+\.?\s*){0,3}$")
 _DATE_FILLER = {"г", "гг", "года", "год", "от", "без", "даты", "москва", "кремль", "дня", "числа"}
@@ -89,7 +89,7 @@ class Layout:
 
 def title_text(text: str) -> str:
     """A title without the collection's item number opening it (`№ 38. Из письма …`)."""
-    m = _ITEM.match(text.strip())
+    m = ITEM_RE.match(text.strip())
     return text.strip()[m.end():] if m else text.strip()
 
 
@@ -99,7 +99,7 @@ def words(text: str) -> list[str]:
 
 _LONG_LINE_WORDS = 10
 _CLOSING_WORDS = 6
-_ENDS_WITH_NAME = re.compile(r"(?:[А-ЯЁ]\.\s?){1,2}[А-ЯЁ][а-яёА-ЯЁ-]+\.?$")
+ENDS_WITH_NAME = re.compile(r"(?:[А-ЯЁ]\.\s?){1,2}[А-ЯЁ][а-яёА-ЯЁ-]+\.?$")
 
 
 def is_prose(text: str) -> bool:
@@ -108,14 +108,14 @@ def is_prose(text: str) -> bool:
     (`Полпред ВЧК по Тамбовской губ. Рудаков` has none), or a line ending a sentence."""
     ws = words(text)
     lower = sum(1 for w in ws if w[0].islower())
-    if lower < 2 or len(ws) <= _CLOSING_WORDS and _ENDS_WITH_NAME.search(text):
+    if lower < 2 or len(ws) <= _CLOSING_WORDS and ENDS_WITH_NAME.search(text):
         return False  # `Крепко жму руку. П. Соколов`: a closing, whatever verb it holds
-    if len(ws) >= _PROSE_MIN_WORDS and (len(ws) >= _LONG_LINE_WORDS or _has_verb(ws)):
+    if len(ws) >= _PROSE_MIN_WORDS and (len(ws) >= _LONG_LINE_WORDS or has_verb(ws)):
         return True
     return len(ws) >= 3 and text.rstrip().endswith((".", ":", ";", ",")) and not re.search(r"\s[А-ЯЁ][а-яё]+\.?$", text)
 
 
-def _has_verb(ws: list[str]) -> bool:
+def has_verb(ws: list[str]) -> bool:
     return any(morph.parses(w)[0].tag.POS in _VERBISH for w in ws if w[0].islower() and len(w) > 2)
 
 
@@ -128,7 +128,7 @@ def is_date_line(text: str, dates_on_line: int) -> bool:
         return False  # `Состояло на 1 января 1940 г.:` dates the figures, not the document
     rest = re.sub(r"№\s*\S+", " ", text)
     ws = [w for w in words(rest) if w.lower() not in _DATE_FILLER and not _is_month(w)]
-    return len(ws) <= 2 and not _has_verb(ws)
+    return len(ws) <= 2 and not has_verb(ws)
 
 
 _MONTH = re.compile(MONTH_WORD, re.IGNORECASE)
@@ -174,14 +174,14 @@ def classify(text: str, dates: list[DateMatch] | None = None) -> Layout:
             continue
         on_line = bisect_right(date_starts, line.end - 1) - bisect_right(date_starts, line.start - 1)
         title_place = len(titled) <= 1 and all(k == "heading" for k in titled)
-        item = _ITEM.match(t) if not seen_text else None
+        item = ITEM_RE.match(t) if not seen_text else None
         seen_text = True
         if item and (item.end() >= len(t.rstrip(". ")) or is_heading_line(t[item.end():])):
             line.kind = "item" if item.end() >= len(t.rstrip(". ")) else "heading"
-        elif _LEGEND.search(t):
+        elif LEGEND_RE.search(t):
             line.kind = "legend"
             legend_seen = True
-        elif _APPARATUS.match(t) or _PUBLICATION.search(t) or (legend_seen and t.startswith(("-", "—", "–"))):
+        elif APPARATUS_RE.match(t) or PUBLICATION_RE.search(t) or (legend_seen and t.startswith(("-", "—", "–"))):
             line.kind = "apparatus"
         elif DOC_TYPE_RE.match(t) and len(t) <= _HEADING_MAX and not seen_body:
             line.kind = "heading"
@@ -190,7 +190,7 @@ def classify(text: str, dates: list[DateMatch] | None = None) -> Layout:
         elif MARKING_RE.search(t) and len(t) <= _MARKING_MAX:
             line.kind = "marking"
         elif title_place and is_heading_line(t) and (re.search(r"\s[—–-]\s", t) or not is_date_line(t, on_line)
-                                                     and not (_has_verb(words(t)) and t.endswith("."))):
+                                                     and not (has_verb(words(t)) and t.endswith("."))):
             line.kind = "heading"
         elif is_date_line(t, on_line) or _YEAR_LINE.fullmatch(t):
             line.kind = "date"

@@ -99,27 +99,33 @@ _INITIAL_END = re.compile(r"\s[А-ЯЁ]\.$")
 _MONTH_START = re.compile(MONTH_WORD, re.IGNORECASE)
 
 
-def _continues(prev: str, line: str, measure: int) -> bool:
+def continues(prev: str, line: str, width: int) -> bool:
     """Whether `line` carries on the sentence or title `prev` broke off."""
-    return (line[:1].islower() and len(prev) >= _FULL * measure and not re.search(r"[.!?:;»\"”]$", prev)
+    return (line[:1].islower() and len(prev) >= _FULL * width and not re.search(r"[.!?:;»\"”]$", prev)
             or bool(_CANNOT_END.search(prev))
             or bool(_INITIAL_END.search(prev)) and bool(re.match(r"[А-ЯЁ][а-яё]", line))
             or bool(re.search(r"\s\d{1,2}$", prev)) and bool(_MONTH_START.match(line)))
 
 
-def _unwrap(lines: list[str]) -> str:
+def measure(lines: list[str]) -> int | None:
+    """The width a scan's lines fill, when they look wrapped at a page's width."""
     lengths = sorted(len(line) for line in lines if line)
     if len(lengths) < _MEASURE_LINES:
-        return "\n".join(lines)
-    measure = lengths[int(len(lengths) * 0.9) - 1]
-    if measure > _MEASURE_MAX:
+        return None
+    width = lengths[int(len(lengths) * 0.9) - 1]
+    return width if width <= _MEASURE_MAX else None
+
+
+def _unwrap(lines: list[str]) -> str:
+    width = measure(lines)
+    if width is None:
         return "\n".join(lines)
     out: list[str] = []
     for line in lines:
         prev = out[-1] if out else ""
         if not line and _CANNOT_END.search(prev):
             continue  # a blank line the scan put inside a title cut after `в`: the title goes on
-        if line and prev and _continues(prev, line, measure):
+        if line and prev and continues(prev, line, width):
             out[-1] = prev + " " + line
         else:
             out.append(line)
