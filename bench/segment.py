@@ -5,7 +5,7 @@
 Files are assembled from ../shared/corpus/dev texts: two to six documents each, one after
 another as a delo holds them, a new document starting mid-page (after a gap of one to
 three lines) or, one time in three, on a new page; rendered as scans (samples/synthetic.py,
-52 lines a page) and read by delo's OCR stage, or with --text taken as the lines are.
+as many lines as a page holds) and read by delo's OCR stage, or with --text taken as the lines are.
 
 Scores, over every document that does not open its file:
 - boundaries: its start found at exactly its page and line; found within a line;
@@ -33,12 +33,11 @@ from rapidfuzz.distance import Levenshtein
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from samples.synthetic import render_page, wrap  # noqa: E402
+from samples.synthetic import LINES_PER_PAGE, render_page, wrap  # noqa: E402
 from tests.scoring import score  # noqa: E402
 from workers.records import parse_record  # noqa: E402
 from workers.records.segment import Place, Span, cut, segment  # noqa: E402
 
-LINES_PER_PAGE = 52
 CACHE = Path.home() / ".cache" / "delo-bench" / "segment"
 
 

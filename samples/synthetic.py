@@ -35,20 +35,26 @@ def wrap(text: str, width: int = 64) -> list[str]:
     return lines
 
 
-def paginate(text: str, lines_per_page: int = 52, width: int = 64) -> list[str]:
+MARGIN = 220  # px above the first line and below the last
+FONT_SIZE = 42
+LINE_PX = int(FONT_SIZE * 1.55)
+LINES_PER_PAGE = (A4_PX[1] - 2 * MARGIN) // LINE_PX + 1  # what render_page fits: 48
+
+
+def paginate(text: str, lines_per_page: int = LINES_PER_PAGE, width: int = 64) -> list[str]:
     lines = wrap(text, width)
     return ["\n".join(lines[i : i + lines_per_page]) for i in range(0, max(len(lines), 1), lines_per_page)]
 
 
 def render_page(text: str, *, noisy: bool = False, seed: int = 0, skew: float | None = None,
-                font_size: int = 42, width: int = 64) -> Image.Image:
+                font_size: int = FONT_SIZE, width: int = 64) -> Image.Image:
     """One A4 page at 300 dpi, mode L. Text longer than a page is cut off."""
     page = Image.new("L", A4_PX, 255)
     draw = ImageDraw.Draw(page)
     font = _font(font_size)
-    y = 220
+    y = MARGIN
     for line in wrap(text, width):
-        if y > A4_PX[1] - 220:
+        if y > A4_PX[1] - MARGIN:
             break
         draw.text((200, y), line, font=font, fill=0)
         y += int(font_size * 1.55)

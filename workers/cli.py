@@ -64,7 +64,9 @@ def _out_names(files: list[Path]) -> dict[Path, str]:
 @app.command(epilog=exit_status_help())
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="scan files or folders of scans")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="folder for <file name>.json records")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for the records: <file name>.json, or "
+                                                          "<file name>.<n>.json for each document of a file that "
+                                                          "holds several")],
     db: Annotated[Path | None, typer.Option(help="SQLite file that keeps the records [default: OUT/delo.sqlite3]")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary table")] = False,
     drop: Annotated[str | None, typer.Option("--drop", help="the drop the files belong to: their records name it")] = None,
@@ -72,10 +74,10 @@ def ingest(
         "--manifest", help="the drop's manifest.json or .csv: its archive, fond, opis and delo fill the archival "
                            "reference of a record whose text gives none, as in the stack")] = None,
 ) -> None:
-    """OCR and parse each file in-process; one JSON record per file in OUT."""
+    """OCR and parse each file in-process; one JSON record per document in OUT."""
     from workers import drops
     from workers.pipeline import process_file
-    from workers.stores.localdir import write_record
+    from workers.stores.localdir import write_records
     from workers.stores.sqlite import SqliteStore
 
     settings = get_settings()
@@ -107,7 +109,7 @@ def ingest(
             try:
                 if not file.exists():
                     raise DeloError(FailureCode.NOT_FOUND, f"{file} does not exist")
-                record = process_file(file, settings, drop=drop, manifest=metadata, on_page=on_page)
+                found = process_file(file, settings, drop=drop, manifest=metadata, on_page=on_page)
             except Exception as exc:  # a bug in one file must not stop the others either
                 failure = exc if isinstance(exc, DeloError) else \
                     DeloError(FailureCode.INTERNAL, f"{type(exc).__name__}: {exc}")
@@ -116,9 +118,9 @@ def ingest(
                 # one line per failure, never wrapped, so it can be grepped
                 progress.console.print(f"FAILED {file}: {failure}", soft_wrap=True, markup=False, highlight=False)
             else:
-                write_record(out, names[file], record)
-                store.put_record(record)
-                records.append((file, record))
+                write_records(out, names[file], found)
+                store.put_records(found)
+                records += [(file, record) for record in found]
             progress.advance(overall)
     if not quiet:
         _summary(records)
@@ -135,13 +137,20 @@ def _summary(records: list[tuple[Path, dict]]) -> None:
     for file, rec in records:
         r = rec["record"]
         ref = r["archival_references"][0]["raw"] if r["archival_references"] else ""
+        place = rec.get("document")  # one of the documents a file holds: which, and on which pages
         table.add_row(
-            file.name, str(rec["source"]["page_count"]), f"{rec['ocr']['mean_confidence'] or 0:.0f}",
+            f"{file.name} [{place['index']}/{place['count']}]" if place else file.name,
+            _pages(place["pages"]) if place else str(rec["source"]["page_count"]),
+            f"{rec['ocr']['mean_confidence'] or 0:.0f}",
             r["document_type"] or "", r["date"] or "", r["registration_number"] or "",
             ", ".join(r["classification"]) + (" (declassified)" if r["declassified"] else ""),
             ", ".join(p["name"] for p in r["addressees"]), ", ".join(p["name"] for p in r["signatories"]), ref,
         )
     Console(width=200).print(table)
+
+
+def _pages(numbers: list[int]) -> str:
+    return f"{numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else f"{numbers[0]}"
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""The chain in one place: a source → its pages read → a record.
+"""The chain in one place: a source → its pages read → a record per document it holds.
 
 Both drivers run these same functions and hold no logic of their own:
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -25,41 +26,54 @@ from workers.config import Settings
 from workers.errors import DeloError, FailureCode
 from workers.ocr import stage, tesseract
 from workers.ocr.stage import OcrResult, PageResult, Source
-from workers.records import parse_record
+from workers.records import parse_record, segment
 from workers.records.model import Record
 from workers.records.uncertainty import uncertain_fields
 
 SCHEMA = "delo.record/1"
 
 
-def record_id(uri: str) -> str:
-    """Stable: one id per source object, so a replay, or a new version of the same
-    object, updates its record instead of adding one."""
-    return hashlib.sha256(uri.encode()).hexdigest()[:32]
+def record_id(uri: str, index: int = 1) -> str:
+    """Stable: one id per document of a source object, so a replay, or a new version of
+    the same object, updates its records instead of adding others. The first (or only)
+    document keeps the id a source had when it held one record."""
+    return hashlib.sha256((uri if index == 1 else f"{uri}#{index}").encode()).hexdigest()[:32]
 
 
 def finish(source: Source, pages: list[PageResult], *, uri: str, version: str | None, drop: str | None,
-           manifest: dict | None, settings: Settings) -> dict:
-    """The record of a source whose pages were all read: in page order, refused when no
-    page holds text, its archival reference taken from the drop's manifest when its text
-    gives none."""
+           manifest: dict | None, settings: Settings) -> list[dict]:
+    """The records of a source whose pages were all read: one per document it holds
+    (workers/records/segment.py), in reading order; refused when no page holds text. A
+    document whose text gives no archival reference takes the drop manifest's."""
     ocr = OcrResult(source.content_type, source.sha256, tesseract.version(), settings.ocr_languages,
                     pages=sorted(pages, key=lambda p: p.number))
     stage.check_text(ocr, source.name)
-    record = build_record(uri=uri, version=version, drop=drop, ocr=ocr, settings=settings)
-    drops.apply(record, manifest)
-    try:  # nothing leaves the pipeline that breaks the contract downstream reads
-        Record.check(record)
-    except ValidationError as exc:
-        raise DeloError(FailureCode.INTERNAL, f"the record of {source.name} breaks delo.record/1: {exc}") from exc
-    return record
+    spans = segment.segment([p.text for p in ocr.pages])
+    records = []
+    for index, span in enumerate(spans, start=1):
+        record = build_record(uri=uri, version=version, drop=drop, ocr=ocr, settings=settings,
+                              place=(index, span, len(spans)) if len(spans) > 1 else None)
+        drops.apply(record, manifest)
+        try:  # nothing leaves the pipeline that breaks the contract downstream reads
+            Record.check(record)
+        except ValidationError as exc:
+            raise DeloError(FailureCode.INTERNAL, f"the record of {source.name} breaks delo.record/1: {exc}") from exc
+        records.append(record)
+    return records
 
 
-def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrResult,
-                 settings: Settings) -> dict:
-    text = ocr.text
+def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrResult, settings: Settings,
+                 place: tuple[int, segment.Span, int] | None = None) -> dict:
+    """The record of the whole source, or with `place` (index, span, count) of one of the
+    documents it holds: that document's pages, their text cut to its lines."""
+    doc = ocr
+    if place:
+        by_number = {p.number: p for p in ocr.pages}
+        doc = replace(ocr, pages=[replace(by_number[n], text=text)
+                                  for n, text in segment.cut([p.text for p in ocr.pages], place[1])])
+    text = doc.text
     warnings = []
-    for page in ocr.pages:
+    for page in doc.pages:
         if not page.text.strip():
             warnings.append(f"no_text_page:{page.number}")
         elif page.confidence is not None and page.confidence < settings.low_confidence:
@@ -68,26 +82,34 @@ def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrRes
     if record["date"] is None:
         warnings.append("no_document_date")
     # a field read from a word tesseract was unsure of is not published as certain
-    warnings += uncertain_fields(record, [w for page in ocr.pages for w in page.uncertain_words])
-    return {
+    warnings += uncertain_fields(record, [w for page in doc.pages for w in page.uncertain_words])
+    if place:
+        warnings += place[1].warnings  # where another document may start, not cut (segment.py)
+    out = {
         "schema": SCHEMA,
-        "id": record_id(uri),
+        "id": record_id(uri, place[0] if place else 1),
         "source": {
             "uri": uri, "version": version, "sha256": ocr.sha256, "content_type": ocr.content_type,
             "page_count": len(ocr.pages), "drop": drop,
         },
         "ocr": {
-            "engine": ocr.engine, "languages": ocr.languages, "mean_confidence": ocr.mean_confidence,
-            "pages": [p.as_record_page() for p in ocr.pages],
+            "engine": ocr.engine, "languages": ocr.languages, "mean_confidence": doc.mean_confidence,
+            "pages": [p.as_record_page() for p in doc.pages],
         },
         "text": text,
         "record": record,
         "warnings": warnings,
     }
+    if place:
+        index, span, count = place
+        out["document"] = {"index": index, "count": count, "pages": [p.number for p in doc.pages],
+                           "first": {"page": span.first.page, "line": span.first.line},
+                           "last": {"page": span.last.page, "line": span.last.line}}
+    return out
 
 
 def process_file(path: Path, settings: Settings, *, drop: str | None = None, manifest: dict | None = None,
-                 on_page: Callable[[int, int], None] | None = None) -> dict:
+                 on_page: Callable[[int, int], None] | None = None) -> list[dict]:
     """The whole chain in this process (`delo ingest`): `on_page(done, total)` after each page."""
     path = Path(path).resolve()
     source = stage.open_source(path, settings)

@@ -36,18 +36,41 @@ def stream_entry(stream: redis.Redis, settings: Settings, record: dict, *, force
     """The record's event on the documents stream; False when it was there already."""
     fields = {"id": record["id"], "uri": record["source"]["uri"], "version": record["source"].get("version") or "",
               "document_type": record["record"]["document_type"] or "", "date": record["record"]["date"] or ""}
-    args = [record["id"], digest(record), "1" if force else "0", *(x for kv in fields.items() for x in kv)]
+    return _once(stream, settings, record["id"], digest(record), fields, force)
+
+
+def publish(records: list[dict], *, db, s3: Minio, stream: redis.Redis, settings: Settings) -> None:
+    """A source's records (one per document it holds), replacing the set it had: the
+    records of documents an earlier reading found and this one does not are withdrawn
+    from all three places (the bucket and the stream first, so that a retry after a
+    failure part way finds them again in the table)."""
+    for record in records:
+        postgres.upsert_document(db, record, lemmas(record["text"]))
+        objectstore.put_record(s3, settings.records_bucket, record)
+        stream_entry(stream, settings, record)
+    uri = records[0]["source"]["uri"]
+    gone = postgres.other_documents(db, uri, [r["id"] for r in records])
+    for record_id in gone:
+        objectstore.remove_record(s3, settings.records_bucket, record_id)
+        withdrawn_entry(stream, settings, record_id, uri)
+    if gone:
+        postgres.delete_documents(db, gone)
+
+
+def withdrawn_entry(stream: redis.Redis, settings: Settings, record_id: str, uri: str) -> bool:
+    """`withdrawn` on the documents stream, once: a record downstream should drop."""
+    return _once(stream, settings, record_id, "withdrawn", {"id": record_id, "uri": uri, "withdrawn": "1"}, False)
+
+
+def _once(stream: redis.Redis, settings: Settings, record_id: str, content: str, fields: dict[str, str],
+          force: bool) -> bool:
+    """XADD unless `content` (a digest) is what was last streamed for the record."""
+    args = [record_id, content, "1" if force else "0", *(x for kv in fields.items() for x in kv)]
     try:
         return bool(stream.eval(_STREAM_ONCE, 2, settings.documents_stream, f"{settings.documents_stream}:digests",
                                 *args))
     except redis.RedisError as exc:
         raise UnavailableError(f"redis stream {settings.documents_stream}: {exc}") from exc
-
-
-def publish(record: dict, *, db, s3: Minio, stream: redis.Redis, settings: Settings, force_stream: bool = False) -> None:
-    postgres.upsert_document(db, record, lemmas(record["text"]))
-    objectstore.put_record(s3, settings.records_bucket, record)
-    stream_entry(stream, settings, record, force=force_stream)
 
 
 def republish(*, db, s3: Minio, stream: redis.Redis, settings: Settings, since=None, drop: str | None = None) -> int:

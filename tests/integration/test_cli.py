@@ -64,12 +64,23 @@ def test_bad_files_fail_with_their_code_and_the_good_ones_finish(ingested, valid
     said = [m for line in failed if (m := re.match(r"FAILED (.+?): ([A-Z_]+): ", line))]
     assert len(said) == len(failed), failed
     assert sorted((Path(m.group(1)).name, m.group(2)) for m in said) == sorted(BAD.items())
-    for name, pages in [("telegram.png", 1), ("conversation.pdf", 2), ("frames.tif", 2)]:
+    for name, pages in [("telegram.png", 1), ("conversation.pdf", 2)]:
         record = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
         validate_record(record)
         assert record["source"]["page_count"] == pages
         assert record["text"].count("\f") == pages - 1
-    assert sorted(p.name for p in out.glob("*.json")) == ["conversation.pdf.json", "frames.tif.json", "telegram.png.json"]
+        assert "document" not in record  # one document: the file's record, as before
+    # frames.tif holds two documents (a conversation's last page, then a telegram): a record each
+    assert sorted(p.name for p in out.glob("*.json")) == [
+        "conversation.pdf.json", "frames.tif.1.json", "frames.tif.2.json", "telegram.png.json"]
+    first, second = (json.loads((out / f"frames.tif.{n}.json").read_text(encoding="utf-8")) for n in (1, 2))
+    for n, record in enumerate((first, second), start=1):
+        validate_record(record)
+        assert record["source"]["page_count"] == 2 and record["document"]["pages"] == [n]
+        assert record["document"]["index"] == n and record["document"]["count"] == 2
+    assert first["id"] != second["id"]
+    assert "РОЩИН" in first["text"] and "ТЕЛЕГРАММА" not in first["text"]
+    assert second["record"]["document_type"] == "telegram" and second["record"]["date"] == "1950-03-05"
 
 
 def test_records_carry_the_parsed_fields(ingested) -> None:
@@ -86,7 +97,9 @@ def test_records_carry_the_parsed_fields(ingested) -> None:
 def test_sqlite_keeps_records_and_failures(ingested) -> None:
     _, out = ingested
     db = sqlite3.connect(out / "delo.sqlite3")
-    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
+    per_file = dict(db.execute("SELECT source_uri, count(*) FROM documents GROUP BY source_uri").fetchall())
+    assert sorted((Path(uri).name, n) for uri, n in per_file.items()) == [
+        ("conversation.pdf", 1), ("frames.tif", 2), ("telegram.png", 1)]
     codes = dict(db.execute("SELECT source_uri, failure_code FROM ingests WHERE state = 'failed'").fetchall())
     assert sorted(codes.values()) == sorted(BAD.values())
 
@@ -97,6 +110,21 @@ def test_ingesting_again_replaces_not_duplicates(drop: Path, tmp_path: Path) -> 
         assert proc.returncode == 0, proc.stderr
     db = sqlite3.connect(tmp_path / "delo.sqlite3")
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+
+
+def test_a_new_reading_with_fewer_documents_withdraws_the_others(tmp_path: Path) -> None:
+    """GIVEN a file of two documents ingested WHEN it is replaced by one holding one and
+    ingested again THEN its one record stands alone, in the folder and in SQLite."""
+    scan, out = tmp_path / "file.tif", tmp_path / "out"
+    scans.tiff(scan, [scans.PAGE_TWO, scans.TELEGRAM])
+    assert run("ingest", str(scan), "--out", str(out), "-q").returncode == 0
+    assert sorted(p.name for p in out.glob("*.json")) == ["file.tif.1.json", "file.tif.2.json"]
+    scans.tiff(scan, [scans.TELEGRAM])
+    assert run("ingest", str(scan), "--out", str(out), "-q").returncode == 0
+    assert sorted(p.name for p in out.glob("*.json")) == ["file.tif.json"]
+    db = sqlite3.connect(out / "delo.sqlite3")
+    [(record_id,)] = db.execute("SELECT id FROM documents").fetchall()
+    assert record_id == json.loads((out / "file.tif.json").read_text(encoding="utf-8"))["id"]
 
 
 def test_ocr_command_separates_pages_with_form_feed(drop: Path) -> None:

@@ -49,7 +49,7 @@ def page_with_damaged_letter(path: Path, damage: str) -> Path:
 
 def test_clean_footer_is_certain(tmp_path: Path, validate_record) -> None:
     """GIVEN the footer undamaged WHEN ingested THEN opis `2в` and no field is called uncertain."""
-    rec = process_file(page_with_damaged_letter(tmp_path / "clean.png", "none"), Settings())
+    [rec] = process_file(page_with_damaged_letter(tmp_path / "clean.png", "none"), Settings())
     validate_record(rec)
     assert [r["opis"] for r in rec["record"]["archival_references"]] == ["2в"]
     assert not [w for w in rec["warnings"] if w.startswith("uncertain_field:")]
@@ -59,7 +59,7 @@ def test_clean_footer_is_certain(tmp_path: Path, validate_record) -> None:
 def test_damaged_opis_is_flagged(tmp_path: Path, validate_record, damage: str) -> None:
     """GIVEN the `в` of `Оп. 2в` damaged WHEN ingested THEN whatever opis is read, it is not
     published as certain: the warning names the field, and the page lists the unsure word."""
-    rec = process_file(page_with_damaged_letter(tmp_path / f"{damage}.png", damage), Settings())
+    [rec] = process_file(page_with_damaged_letter(tmp_path / f"{damage}.png", damage), Settings())
     validate_record(rec)
     [ref] = rec["record"]["archival_references"]
     assert ref["opis"] != "2в"  # the OCR did misread it: the case the warning is for

@@ -151,7 +151,7 @@ def test_each_pages_ocr_seconds_lands_in_its_bucket(dashboard, db, fresh) -> Non
 
 def test_published_detail_carries_each_pages_seconds() -> None:
     record = {"ocr": {"pages": [{"number": 1, "seconds": 1.5}, {"number": 2, "seconds": 0.2}]}}
-    assert metrics.published_detail(record) == {"page_seconds": [1.5, 0.2]}
+    assert metrics.published_detail([record]) == {"page_seconds": [1.5, 0.2]}
 
 
 def test_observe_pages_without_a_transition(db) -> None:

@@ -269,7 +269,7 @@ def test_the_stack_and_delo_ingest_give_the_same_record(tmp_path, s3, db, intake
     [job] = wait_for_job(db, key, timeout=120)
     assert job["state"] == "published", job
     stacked = db.execute("SELECT record FROM documents WHERE id = %s", (job["record_id"],)).fetchone()["record"]
-    embedded = process_file(pdf, get_settings(), drop="same", manifest=read_manifest("manifest.json", data))
+    [embedded] = process_file(pdf, get_settings(), drop="same", manifest=read_manifest("manifest.json", data))
     assert stacked["record"]["archival_references"][0]["fond"] == "3"
     assert json.dumps(embedded["record"], ensure_ascii=False, sort_keys=True) == \
         json.dumps(stacked["record"], ensure_ascii=False, sort_keys=True)

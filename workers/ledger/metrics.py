@@ -26,10 +26,12 @@ Labels = tuple[tuple[str, str], ...]  # a counter's labels, sorted: (("code", "O
 Conn = psycopg.Connection[dict[str, Any]]
 
 
-def published_detail(record: dict[str, Any]) -> dict[str, list[float]]:
-    """The detail of a job's `published` transition: its pages' OCR seconds, observed by
-    the ledger in the transition's own transaction (once per publication)."""
-    return {PAGE_SECONDS: [page["seconds"] for page in record["ocr"]["pages"]]}
+def published_detail(records: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """The detail of a job's `published` transition: its pages' OCR seconds (a page two
+    documents share, once), observed by the ledger in the transition's own transaction
+    (once per publication)."""
+    seconds = {page["number"]: page["seconds"] for record in records for page in record["ocr"]["pages"]}
+    return {PAGE_SECONDS: [seconds[n] for n in sorted(seconds)]}
 
 
 def observe_pages(conn: Conn, seconds: list[float]) -> None:

@@ -110,6 +110,21 @@ class Ocr(_Strict):
     pages: list[Page]
 
 
+class Line(_Strict):
+    page: int = Field(ge=1)
+    line: int = Field(ge=0)  # in that page's text, from 0
+
+
+class Document(_Strict):
+    """Where a record's document lies in a source that holds several (absent when the
+    source holds one: its record is the source's, as before)."""
+    index: int = Field(ge=1)
+    count: int = Field(ge=2)
+    first: Line
+    last: Line
+    pages: list[int]
+
+
 class Record(_Strict):
     schema_: Literal["delo.record/1"] = Field(alias="schema")
     id: str = Field(min_length=8)
@@ -118,6 +133,7 @@ class Record(_Strict):
     text: str
     record: Fields
     warnings: list[str]
+    document: Document | None = None
 
     @classmethod
     def check(cls, record: dict[str, Any]) -> None:

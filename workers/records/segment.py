@@ -179,19 +179,21 @@ def _lines(pages: Sequence[str]) -> list[_Line]:
     width = textmod.measure([ln.strip() for page in pages for ln in page.split("\n")])
     out: list[_Line] = []
     for page_no, text in enumerate(pages, start=1):
-        gap, top = True, True
+        blanks, top = 1, True
         for n, raw in enumerate(text.split("\n")):
             t = " ".join(raw.split())
             if not t:
-                gap = True
+                blanks += 1
                 continue
-            # a sentence or a title goes on across a page break too
-            prev = out[-1] if out and (not gap or top) else None
+            # a sentence or a title goes on across a page break, and across one blank line:
+            # tesseract puts one inside a paragraph now and then
+            prev = out[-1] if out and (blanks <= 1 or top) else None
+            gap = blanks > 0
             if prev and width and textmod.continues(prev.text, t, width):
                 prev.text, prev.last = f"{prev.text} {t}", Place(page_no, n)
             else:
                 out.append(_Line(Place(page_no, n), Place(page_no, n), t, after_gap=gap, page_top=top))
-            gap = top = False
+            blanks, top = 0, False
     for line in out:
         line.kind = kind_of(textmod.clean(line.text))
     return out
@@ -201,6 +203,8 @@ def kind_of(t: str) -> str:
     """A line's kind as it reads alone (layout.classify reads it in its document's context).
     title: a heading naming its type first; heading: another heading (correspondents, a
     type further in); the rest as in layout.py, with signature for a name or role line."""
+    if _CONTINUED.match(t):
+        return "body"  # `Продолжение записи беседы`: the document before goes on
     item = ITEM_RE.match(t)
     if item and item.end() >= len(t.rstrip(". ")):
         return "item"
@@ -232,6 +236,7 @@ def kind_of(t: str) -> str:
     return "closing"
 
 
+_CONTINUED = re.compile(r"\W*(?:продолжение|окончание)(?![а-яё])", re.IGNORECASE)
 # `Сталин.`, `И. Стал.`, `Мао Цзэдун`: a signature line with no role
 _SURNAME_SIGNED = re.compile(r"(?:[А-ЯЁ]\.\s?){0,2}[А-ЯЁ][а-яё]+\.?(?:\s[А-ЯЁ][а-яё]+\.?)?")
 

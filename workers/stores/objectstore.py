@@ -75,6 +75,13 @@ def put_record(s3: Minio, bucket: str, record: dict) -> None:
     put_bytes(s3, bucket, f"{record['id']}.txt", record["text"].encode("utf-8"), "text/plain; charset=utf-8")
 
 
+def remove_record(s3: Minio, bucket: str, record_id: str) -> None:
+    """A withdrawn record's objects; removing one already gone is no error."""
+    for key in (f"{record_id}.json", f"{record_id}.txt"):
+        with unavailable_as_retryable(f"remove s3://{bucket}/{key}"):
+            s3.remove_object(bucket, key)
+
+
 def list_objects(s3: Minio, bucket: str) -> Iterator[tuple[str, str, int]]:
     """(key, eTag, size) of every object in the bucket."""
     with unavailable_as_retryable(f"list s3://{bucket}"):

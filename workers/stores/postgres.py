@@ -164,3 +164,16 @@ def get_document(conn: Conn, doc_id: str) -> dict[str, Any] | None:
     with unavailable_as_retryable():
         row = conn.execute("SELECT record FROM documents WHERE id = %s", (doc_id,)).fetchone()
     return row["record"] if row else None
+
+
+def other_documents(conn: Conn, source_uri: str, keep: list[str]) -> list[str]:
+    """The ids of a source's records other than `keep`: documents an earlier reading found."""
+    with unavailable_as_retryable():
+        rows = conn.execute("SELECT id FROM documents WHERE source_uri = %s AND NOT (id = ANY(%s)) ORDER BY id",
+                            (source_uri, keep)).fetchall()
+    return [r["id"] for r in rows]
+
+
+def delete_documents(conn: Conn, ids: list[str]) -> None:
+    with unavailable_as_retryable():
+        conn.execute("DELETE FROM documents WHERE id = ANY(%s)", (ids,))

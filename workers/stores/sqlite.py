@@ -1,6 +1,6 @@
 """The embedded store: records and per-file outcomes in one SQLite file.
 
-Upserts keyed by record id, so ingesting the same file again replaces its record.
+Upserts keyed by record id, so ingesting the same file again replaces its records.
 """
 
 from __future__ import annotations
@@ -52,18 +52,25 @@ class SqliteStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def put_record(self, record: dict) -> None:
-        now = _now()
+    def put_records(self, records: list[dict]) -> None:
+        """A source's records (one per document it holds), replacing the set it had:
+        a document an earlier reading found and this one does not is withdrawn."""
+        now, uri = _now(), records[0]["source"]["uri"]
         with self.db:
-            self.db.execute(
-                """INSERT INTO documents (id, source_uri, sha256, document_type, date, record, text, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (id) DO UPDATE SET record = excluded.record, text = excluded.text,
-                     document_type = excluded.document_type, date = excluded.date, updated_at = excluded.updated_at""",
-                (record["id"], record["source"]["uri"], record["source"]["sha256"], record["record"]["document_type"],
-                 record["record"]["date"], json.dumps(record, ensure_ascii=False), record["text"], now),
-            )
-            self._outcome(record["source"]["uri"], "published", record["id"], None, None, now)
+            for record in records:
+                self.db.execute(
+                    """INSERT INTO documents (id, source_uri, sha256, document_type, date, record, text, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (id) DO UPDATE SET record = excluded.record, text = excluded.text,
+                         document_type = excluded.document_type, date = excluded.date,
+                         updated_at = excluded.updated_at""",
+                    (record["id"], uri, record["source"]["sha256"], record["record"]["document_type"],
+                     record["record"]["date"], json.dumps(record, ensure_ascii=False), record["text"], now),
+                )
+            ids = [r["id"] for r in records]
+            self.db.execute(f"DELETE FROM documents WHERE source_uri = ? AND id NOT IN ({','.join('?' * len(ids))})",
+                            (uri, *ids))
+            self._outcome(uri, "published", records[0]["id"], None, None, now)
 
     def put_failure(self, source_uri: str, code: str, message: str) -> None:
         with self.db:

@@ -25,7 +25,7 @@ from workers.ledger import jobs as ledger
 from workers.ledger import metrics
 from workers.ocr import stage
 from workers.ocr.stage import PageResult, Source
-from workers.publish import publish as publish_record
+from workers.publish import publish as publish_records
 from workers.reconcile import reconcile as reconcile_bucket
 from workers.tasks import resources
 
@@ -157,7 +157,7 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr", "parsing")) is None:
         return  # another delivery of this task got past parsing first
     try:
-        record = pipeline.finish(
+        records = pipeline.finish(
             Source.from_meta(resources.cache_path(job), source), [PageResult.from_task(p) for p in pages],
             uri=ledger.source_uri(job["bucket"], job["key"]), version=job["version"], drop=job["drop_name"],
             manifest=drops.manifest_of(db, job["drop_name"]), settings=get_settings())
@@ -166,20 +166,27 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     except DeloError as exc:
         fail(job_id, exc.code.value, exc.message, attempt=attempt)
         return
-    if ledger.transition(db, job_id, "publishing", record_id=record["id"], attempt=attempt) is None:
+    if ledger.transition(db, job_id, "publishing", record_id=records[0]["id"], attempt=attempt) is None:
         return
-    publish.apply_async(kwargs={"job_id": job_id, "record": record, "attempt": attempt})
+    publish.apply_async(kwargs={"job_id": job_id, "records": records, "attempt": attempt})
 
 
 @app.task(name="delo.publish", base=JobTask, bind=True, ignore_result=True)
-def publish(self, *, job_id: int, record: dict, attempt: int | None = None) -> None:
+def publish(self, *, job_id: int, records: list[dict] | None = None, record: dict | None = None,
+            attempt: int | None = None) -> None:
+    """`records`: the source's, one per document; `record`: a message sent before sources
+    held several documents, still in a queue when workers were upgraded."""
     job = _job(job_id, attempt, ("publishing",))
     if job is None:
         return
-    publish_record(record, db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
-                   settings=get_settings())
-    if ledger.transition(resources.db(), job_id, "published", record_id=record["id"], attempt=job["attempts"],
-                         only_from=("publishing",), detail=metrics.published_detail(record)):
+    if records is None:
+        records = [record] if record else []
+    if not records:
+        raise ValueError(f"job {job_id}: a publish task without records")
+    publish_records(records, db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
+                    settings=get_settings())
+    if ledger.transition(resources.db(), job_id, "published", record_id=records[0]["id"], attempt=job["attempts"],
+                         only_from=("publishing",), detail=metrics.published_detail(records)):
         sweep.forget(resources.broker(), job_id)
 
 
