@@ -98,6 +98,40 @@ def test_new_content_under_the_same_key_updates_the_document(tmp_path, s3, db, i
     assert docs[0]["record"]["source"]["version"] == jobs[1]["version"]
 
 
+def test_a_file_of_several_documents_gives_a_record_each_and_a_new_version_withdraws_the_rest(
+        tmp_path, s3, db, intake, workers, stack_env) -> None:
+    """GIVEN a PDF holding two documents (a conversation's last page, then a telegram)
+    WHEN it is published THEN each has its record everywhere, named by its place; WHEN a
+    new version holds only the telegram THEN the second record is withdrawn from the
+    documents table, the records bucket and (as an event) the stream."""
+    key = "single/two documents.pdf"
+    notify(intake, minio_event(upload(s3, key, scans.pdf(tmp_path / "two.pdf", [scans.PAGE_TWO, scans.TELEGRAM])
+                                      .read_bytes())))
+    [job] = wait_for_job(db, key)
+    assert job["state"] == "published", job
+    uri = source_uri(key)
+    first, second = record_id(uri), record_id(uri, 2)
+    rows = db.execute("SELECT id, record FROM documents WHERE source_uri = %s ORDER BY id", (uri,)).fetchall()
+    records = {r["id"]: r["record"] for r in rows}
+    assert set(records) == {first, second}
+    assert records[first]["document"]["pages"] == [1] and records[second]["document"]["pages"] == [2]
+    assert records[second]["record"]["document_type"] == "telegram"
+    for doc_id in (first, second):
+        assert json.loads(s3.get_object("records", f"{doc_id}.json").read()) == records[doc_id]
+
+    notify(intake, minio_event(upload(s3, key, scans.pdf(tmp_path / "one.pdf", [scans.TELEGRAM]).read_bytes())))
+    jobs = wait_for_job(db, key, count=2)
+    assert [j["state"] for j in jobs] == ["published", "published"]
+    rows = db.execute("SELECT id, record FROM documents WHERE source_uri = %s", (uri,)).fetchall()
+    assert [r["id"] for r in rows] == [first] and "document" not in rows[0]["record"]
+    names = {o.object_name for o in s3.list_objects("records")}
+    assert f"{first}.json" in names and f"{second}.json" not in names and f"{second}.txt" not in names
+    stream = redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"])
+    withdrawn = [f[b"id"] for _, f in stream.xrange("delo:documents")
+                 if f.get(b"withdrawn") == b"1" and f[b"uri"] == uri.encode()]
+    assert withdrawn == [second.encode()]
+
+
 def test_corrupt_upload_fails_with_its_code_and_the_next_is_published(tmp_path, s3, db, intake, workers) -> None:
     bad, good = "single/corrupt.pdf", "single/after-corrupt.png"
     notify(intake, minio_event(upload(s3, bad, scans.corrupt_pdf(tmp_path / "c.pdf").read_bytes())))
