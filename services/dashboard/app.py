@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import redis
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
@@ -303,11 +303,11 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
         if job is None:
             raise HTTPException(404, "no such job")
         events = ledger.events(conn, job_id)
-    record = None
-    if job["record_id"]:
+    records = []
+    if job["record_id"]:  # the source's records: one per document it holds
         with request.app.state.documents.connection() as conn:
-            record = postgres.get_document(conn, job["record_id"])
-    return page(request, "job.html", role, job=job, events=events, record=record)
+            records = postgres.documents_of(conn, ledger.source_uri(job["bucket"], job["key"]))
+    return page(request, "job.html", role, job=job, events=events, records=records)
 
 
 @router.get("/documents", response_class=HTMLResponse)
@@ -318,6 +318,7 @@ def documents_page(request: Request, q: str = "", role: Role = Depends(viewer)):
             results = postgres.search_documents(conn, q, lemmas(q), 50)
         for r in results:  # OCR text is escaped; only the match markers become bold
             r["snippet"] = Markup(escape(r["snippet"] or "").replace("⟦", Markup("<b>")).replace("⟧", Markup("</b>")))
+            r["source"] = unquote(r["source_uri"].split("/", 3)[-1])  # the key (or path) as uploaded
     return page(request, "documents.html", role, q=q, results=results)
 
 

@@ -99,7 +99,7 @@ def test_new_content_under_the_same_key_updates_the_document(tmp_path, s3, db, i
 
 
 def test_a_file_of_several_documents_gives_a_record_each_and_a_new_version_withdraws_the_rest(
-        tmp_path, s3, db, intake, workers, stack_env) -> None:
+        tmp_path, s3, db, intake, workers, stack_env, dashboard) -> None:
     """GIVEN a PDF holding two documents (a conversation's last page, then a telegram)
     WHEN it is published THEN each has its record everywhere, named by its place; WHEN a
     new version holds only the telegram THEN the second record is withdrawn from the
@@ -118,6 +118,12 @@ def test_a_file_of_several_documents_gives_a_record_each_and_a_new_version_withd
     assert records[second]["record"]["document_type"] == "telegram"
     for doc_id in (first, second):
         assert json.loads(s3.get_object("records", f"{doc_id}.json").read()) == records[doc_id]
+    # the job's page lists the file's documents, each with its pages; search names the place
+    shown = httpx.get(f"{dashboard}/jobs/{job['id']}", headers={"Authorization": "Bearer test-viewer"}).text
+    assert "Documents in this file" in shown and "Document 1 of 2" in shown and "Document 2 of 2" in shown
+    found = httpx.get(f"{dashboard}/documents", params={"q": "Панюшкину"},
+                      headers={"Authorization": "Bearer test-viewer"}).text
+    assert "two documents.pdf" in found and "document 2 of 2, p. 2" in found
 
     notify(intake, minio_event(upload(s3, key, scans.pdf(tmp_path / "one.pdf", [scans.TELEGRAM]).read_bytes())))
     jobs = wait_for_job(db, key, count=2)

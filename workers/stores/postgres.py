@@ -128,7 +128,7 @@ def search_documents(conn: Conn, query: str, query_lemmas: str, limit: int = 20)
     `query_lemmas`, and by Snowball stems for words the dictionary does not know)."""
     with unavailable_as_retryable():
         return conn.execute(
-            """SELECT id, source_uri, document_type, date,
+            """SELECT id, source_uri, document_type, date, record->'document' AS document,
                       record->'record'->'archival_references'->0->>'raw' AS archival_reference,
                       (SELECT string_agg(p->>'name', ', ') FROM jsonb_array_elements(record->'record'->'signatories') p)
                           AS signatories,
@@ -164,6 +164,14 @@ def get_document(conn: Conn, doc_id: str) -> dict[str, Any] | None:
     with unavailable_as_retryable():
         row = conn.execute("SELECT record FROM documents WHERE id = %s", (doc_id,)).fetchone()
     return row["record"] if row else None
+
+
+def documents_of(conn: Conn, source_uri: str) -> list[dict[str, Any]]:
+    """A source's records, in the order of its documents."""
+    with unavailable_as_retryable():
+        rows = conn.execute("""SELECT record FROM documents WHERE source_uri = %s
+                               ORDER BY coalesce((record->'document'->>'index')::int, 1)""", (source_uri,)).fetchall()
+    return [r["record"] for r in rows]
 
 
 def other_documents(conn: Conn, source_uri: str, keep: list[str]) -> list[str]:
