@@ -133,8 +133,8 @@ def test_a_file_of_several_documents_gives_a_record_each_and_a_new_version_withd
     names = {o.object_name for o in s3.list_objects("records")}
     assert f"{first}.json" in names and f"{second}.json" not in names and f"{second}.txt" not in names
     stream = redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"])
-    withdrawn = [f[b"id"] for _, f in stream.xrange("delo:documents")
-                 if f.get(b"withdrawn") == b"1" and f[b"uri"] == uri.encode()]
+    withdrawn = [f[b"id"] for _, f in stream.xrange("delo:documents") or []
+                 if f and f.get(b"withdrawn") == b"1" and f[b"uri"] == uri.encode()]
     assert withdrawn == [second.encode()]
 
 

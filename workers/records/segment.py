@@ -76,7 +76,7 @@ class _Line:
 SPLIT = 3.5
 WARN = 2.5
 _OPENS = {"item_title": 4.0, "title": 3.0, "dated_address": 3.0, "correspondents": 2.0, "item": 2.0,
-          "named_title": 2.0}
+          "named_title": 2.0, "head_line": 1.0}
 _CLOSED = {"legend": 3.0, "apparatus": 2.0, "signature": 2.0, "closing": 1.0, "body": 0.0}
 _PAGE_TOP, _GAP = 1.0, 0.5
 _HEAD_AROUND = (0.0, 1.0, 1.5)  # by how many kinds of head line a title has about it
@@ -97,7 +97,7 @@ def segment(pages: Sequence[str]) -> list[Span]:
     last_closing = -1  # index of that line
     warnings: list[str] = []
     for i, line in enumerate(lines):
-        opener = _opener(lines, i) if closed != "head" else None
+        opener = _opener(lines, i, closed) if closed != "head" else None
         if opener:
             first = _head_start(lines, last_closing, i)  # the head's lines above the opener are its
             top = lines[first]
@@ -138,9 +138,11 @@ def _head_start(lines: list[_Line], last_closing: int, opener: int) -> int:
     return first
 
 
-def _opener(lines: list[_Line], i: int) -> str | None:
+def _opener(lines: list[_Line], i: int, closed: str) -> str | None:
     """How strongly line i opens a document, by what it is and what follows it."""
     line, kind = lines[i], lines[i].kind
+    if line.text[:1].islower():
+        return None  # a sentence going on, whatever it holds
     after = [ln.kind for ln in lines[i + 1: i + 3]]
     if kind == "item":
         return "item_title" if after[:1] in (["heading"], ["title"]) else "item"
@@ -153,6 +155,11 @@ def _opener(lines: list[_Line], i: int) -> str | None:
     # the address may have run into the body's first line where it ended in initials
     if kind == "date" and any(ln.kind == "address" or ADDRESS_RE.match(ln.text) for ln in lines[i + 1: i + 3]):
         return "dated_address"
+    # after a legend nothing of the document before goes on but its apparatus: any head
+    # line opens the next (`Совершенно секретно`, `5 мая 1945 г.`, `Товарищу …`); after a
+    # signature such a line may still be its own (`Экз. № 2`, `Копия: тов. …`)
+    if kind in ("marking", "date", "address") and closed == "legend":
+        return "head_line"
     return None
 
 
@@ -170,7 +177,8 @@ def _head_around(lines: list[_Line], first: int, i: int) -> float:
     return _HEAD_AROUND[min(len(kinds), 2)]
 
 
-_CORRESPONDENTS = re.compile(r"^[А-ЯЁ][^\n]{0,80}?\s[—–-]\s[А-ЯЁ]")
+# `Шолохов М. А. — Сталину И. В.` (a dash tesseract may read as `~`)
+_CORRESPONDENTS = re.compile(r"^[А-ЯЁ][^\n]{0,80}?\s[—–~-]\s[А-ЯЁ][^\n]{0,80}$")
 
 
 def _lines(pages: Sequence[str]) -> list[_Line]:
@@ -216,8 +224,8 @@ def kind_of(t: str) -> str:
     rest = t[item.end():] if item else t  # `№ 57. Из письма …`
     if len(t) <= _TITLE_MAX and rest.lstrip("«\"“(")[:1].isupper() and not has_verb(words(rest)) \
             and not t.endswith((",", "!")):
-        if DOC_TYPE_RE.match(rest) or is_heading_line(rest) and (HEADING_TYPE_RE.search(" ".join(rest.split()[:3]))
-                                                               or _CORRESPONDENTS.match(rest)):
+        if DOC_TYPE_RE.match(rest) or _CORRESPONDENTS.match(rest) or \
+                is_heading_line(rest) and HEADING_TYPE_RE.search(" ".join(rest.split()[:3])):
             if item:
                 return "item_title"
             return "title" if DOC_TYPE_RE.match(rest) else "heading"
