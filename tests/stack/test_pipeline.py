@@ -162,6 +162,24 @@ def test_reconciler_finds_an_upload_without_event(tmp_path, s3, db, workers, sta
     assert again["unseen_objects"] == 0
 
 
+def test_a_scan_uploaded_in_parts_is_read(tmp_path, s3, db, intake, workers) -> None:
+    """GIVEN a scan over the SDK's part size (an uncompressed TIFF, 8.7 MB), so uploaded in
+    parts into a bucket without versioning, whose version is then `null` WHEN announced
+    THEN it is read and published (the object is asked for without that version)."""
+    from PIL import Image
+
+    from samples.synthetic import render_page
+
+    path = tmp_path / "big.tif"
+    render_page(scans.TELEGRAM).save(path, "TIFF", dpi=(300, 300), compression=None)
+    assert path.stat().st_size > 8 * 2**20 and Image.open(path).size == (2480, 3508)
+    obj = upload(s3, "single/big.tif", path.read_bytes())
+    assert obj["version_id"] == "null" and obj["etag"].endswith("-2")  # a multipart upload's
+    notify(intake, minio_event(obj))
+    [job] = wait_for_job(db, "single/big.tif")
+    assert job["state"] == "published", job
+
+
 def test_six_page_pdf_is_ocrd_page_parallel_in_order(tmp_path, s3, db, intake, workers) -> None:
     words = ["первая", "вторая", "третья", "четвертая", "пятая", "шестая"]
     texts = [f"Страница {w}.\n\nПродолжение протокола заседания комиссии.\n" for w in words]

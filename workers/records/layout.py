@@ -26,7 +26,7 @@ from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, DOC_TYPE_RE,
 _WORD = re.compile(r"[А-Яа-яЁёA-Za-z]{2,}")
 # `№ 57.` / `57.` / `Документ № 57` opening a text: the collection numbers its items
 ITEM_RE = re.compile(r"^(?:документ\s+)?(?:№\s*)?\d{1,4}\s*\.?\s*(?=$|[А-ЯЁA-Z«\"])", re.IGNORECASE)
-_STAMP = re.compile(
+STAMP_RE = re.compile(
     r"^\W*(?:расшифрован|получен|поступил|отправлен|передан[ао]?\s+по|вх(?:одящий|\.)"
     r"|зарегистрирован|принят[ао]?\s+(?:по|в)|доложено|разослано|рассылка|резолюция\s*:|виза|помета)",
     re.IGNORECASE)
@@ -185,7 +185,7 @@ def classify(text: str, dates: list[DateMatch] | None = None) -> Layout:
             line.kind = "apparatus"
         elif DOC_TYPE_RE.match(t) and len(t) <= _HEADING_MAX and not seen_body:
             line.kind = "heading"
-        elif _STAMP.match(t):
+        elif STAMP_RE.match(t):
             line.kind = "stamp"
         elif MARKING_RE.search(t) and len(t) <= _MARKING_MAX:
             line.kind = "marking"

@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from workers.records import archival
+from workers.records import archival, morph
 from workers.records import text as textmod
 from workers.records.dates import find_dates
 from workers.records.layout import (
@@ -36,6 +36,7 @@ from workers.records.layout import (
     ITEM_RE,
     LEGEND_RE,
     PUBLICATION_RE,
+    STAMP_RE,
     has_verb,
     is_date_line,
     is_heading_line,
@@ -76,11 +77,11 @@ class _Line:
 SPLIT = 3.5
 WARN = 2.5
 _OPENS = {"item_title": 4.0, "title": 3.0, "dated_address": 3.0, "correspondents": 2.0, "item": 2.0,
-          "named_title": 2.0, "head_line": 1.0}
+          "named_title": 2.0, "head_line": 1.0, "head_block": 1.5}
 _CLOSED = {"legend": 3.0, "apparatus": 2.0, "signature": 2.0, "closing": 1.0, "body": 0.0}
 _PAGE_TOP, _GAP = 1.0, 0.5
 _HEAD_AROUND = (0.0, 1.0, 1.5)  # by how many kinds of head line a title has about it
-_HEAD_KINDS = {"item", "item_title", "marking", "date", "address", "title", "heading"}
+_HEAD_KINDS = {"item", "item_title", "marking", "stamp", "date", "address", "title", "heading"}
 _TITLE_MAX = 250
 
 
@@ -99,7 +100,7 @@ def segment(pages: Sequence[str]) -> list[Span]:
     for i, line in enumerate(lines):
         opener = _opener(lines, i, closed) if closed != "head" else None
         if opener:
-            first = _head_start(lines, last_closing, i)  # the head's lines above the opener are its
+            first = _head_start(lines, last_closing, i, closed)  # the head's lines above the opener are its
             top = lines[first]
             points = (_OPENS[opener] + _CLOSED[closed] + (_PAGE_TOP if top.page_top else _GAP if top.after_gap else 0)
                       + _head_around(lines, first, i))
@@ -129,12 +130,16 @@ def _after(line: _Line, closed: str, i: int, last: int) -> tuple[str, int]:
     return closed, last
 
 
-def _head_start(lines: list[_Line], last_closing: int, opener: int) -> int:
-    """The first line of the document `opener` opens: head lines above it (markings, a
-    number, the item number) after the previous document's last telling line are its."""
+def _head_start(lines: list[_Line], last_closing: int, opener: int, closed: str) -> int:
+    """The first line of the document `opener` opens: head lines above it (the item
+    number, markings, an address block) after the previous document's last telling line
+    are its; but a date line straight under a signature is that signature's."""
     first = opener
     while first - 1 > last_closing and lines[first - 1].kind in _HEAD_KINDS:
         first -= 1
+    if first < opener and first - 1 == last_closing and lines[first].kind == "date" \
+            and closed in ("signature", "closing"):
+        first += 1
     return first
 
 
@@ -153,14 +158,39 @@ def _opener(lines: list[_Line], i: int, closed: str) -> str | None:
     if kind == "heading":
         return "correspondents" if _CORRESPONDENTS.match(line.text) else "named_title"
     # the address may have run into the body's first line where it ended in initials
-    if kind == "date" and any(ln.kind == "address" or ADDRESS_RE.match(ln.text) for ln in lines[i + 1: i + 3]):
+    if kind == "date" and _address_under(lines, i):
         return "dated_address"
     # after a legend nothing of the document before goes on but its apparatus: any head
     # line opens the next (`Совершенно секретно`, `5 мая 1945 г.`, `Товарищу …`); after a
     # signature such a line may still be its own (`Экз. № 2`, `Копия: тов. …`)
     if kind in ("marking", "date", "address") and closed == "legend":
         return "head_line"
+    # after a signature, a head of its own: two head lines or more, then the body
+    # (`Сов. секретно` / `Товарищу Сталину`, or an address over a salutation)
+    if kind in ("marking", "address") and closed == "signature" and _head_block(lines, i) >= 2:
+        return "head_block"
     return None
+
+
+def _head_block(lines: list[_Line], i: int) -> int:
+    """How many head lines run from line i to the body (0 when no body follows)."""
+    for n, line in enumerate(lines[i:i + 6]):
+        if line.kind == "body":
+            return n
+        if line.kind not in _HEAD_KINDS:
+            return 0
+    return 0
+
+
+def _address_under(lines: list[_Line], i: int) -> bool:
+    """An address under line i, or under the head lines (markings, another date) right
+    below it; one that ran into the body's first line where it ended in initials counts."""
+    for line in lines[i + 1: i + 3]:
+        if line.kind == "address" or ADDRESS_RE.match(line.text):
+            return True
+        if line.kind not in ("date", "marking", "stamp"):
+            return False
+    return False
 
 
 def _head_around(lines: list[_Line], first: int, i: int) -> float:
@@ -216,21 +246,25 @@ def kind_of(t: str) -> str:
     item = ITEM_RE.match(t)
     if item and item.end() >= len(t.rstrip(". ")):
         return "item"
-    if LEGEND_RE.search(t) or not is_prose(t) and archival.find_references(t):
+    if LEGEND_RE.search(t) or _COPY_KIND.fullmatch(t) or not is_prose(t) and archival.find_references(t):
         return "legend"
     if APPARATUS_RE.match(t) or PUBLICATION_RE.search(t):
         return "apparatus"
     ws = words(t)
     rest = t[item.end():] if item else t  # `№ 57. Из письма …`
-    if len(t) <= _TITLE_MAX and rest.lstrip("«\"“(")[:1].isupper() and not has_verb(words(rest)) \
-            and not t.endswith((",", "!")):
-        if DOC_TYPE_RE.match(rest) or _CORRESPONDENTS.match(rest) or \
+    rest_words = words(rest)
+    # a title has no verb, its first word included (`Направляю записку …` is a sentence)
+    if len(t) <= _TITLE_MAX and rest.lstrip("«\"“(")[:1].isupper() and not t.endswith((",", "!")) \
+            and not has_verb([w.lower() for w in rest_words[:1]] + rest_words[1:]):
+        if DOC_TYPE_RE.match(rest) or _CORRESPONDENTS.match(rest) or _LATIN_TITLE.match(rest) or \
                 is_heading_line(rest) and HEADING_TYPE_RE.search(" ".join(rest.split()[:3])):
             if item:
                 return "item_title"
             return "title" if DOC_TYPE_RE.match(rest) else "heading"
     if MARKING_RE.search(t) and len(t) <= 80:
         return "marking"
+    if STAMP_RE.match(t):
+        return "stamp"  # `Отправлено 13.6.51 г. 02 час. 40 мин.`: the head's, or the closing's
     if is_date_line(t, len(find_dates(t))):
         return "date"
     if (address := ADDRESS_RE.match(t)) and not is_prose(t[address.end():]):
@@ -239,14 +273,28 @@ def kind_of(t: str) -> str:
         return "address"  # a salutation
     if is_prose(t):
         return "body"
+    if ROLE_RE.match(t) and ws and _dative(ws[0]):
+        return "address"  # `Председателю Совета Министров Союза ССР`: to whom, not who signs
     if ROLE_RE.match(t) or ENDS_WITH_NAME.search(t) or _SURNAME_SIGNED.fullmatch(t):
         return "signature"
     return "closing"
 
 
+def _dative(word: str) -> bool:
+    return "datv" in morph.parses(word)[0].tag
+
+
+# what the copy is, alone on a line: the legend's last words (`Заверенная копия.`)
+_COPY_KIND = re.compile(r"\W*(?:(?:заверенная|машинописная|рукописная)\s+)?(?:копия|подлинник|автограф|отпуск)"
+                        r"(?:[.,]\s*(?:машинопись|рукопись|автограф)?)?\.?", re.IGNORECASE)
+
+
+# a translation's title, as English-language collections give it
+_LATIN_TITLE = re.compile(r"(?:record\s+of\s+(?:a\s+)?conversation|(?:ciphered\s+)?telegram|letter|memorandum"
+                          r"|report|resolution|decree|directive|minutes|protocol|note|cable)\b", re.IGNORECASE)
 _CONTINUED = re.compile(r"\W*(?:продолжение|окончание)(?![а-яё])", re.IGNORECASE)
-# `Сталин.`, `И. Стал.`, `Мао Цзэдун`: a signature line with no role
-_SURNAME_SIGNED = re.compile(r"(?:[А-ЯЁ]\.\s?){0,2}[А-ЯЁ][а-яё]+\.?(?:\s[А-ЯЁ][а-яё]+\.?)?")
+# `Сталин.`, `И. Стал.`, `Мао Цзэдун`, `ШТЫКОВ`: a signature line with no role
+_SURNAME_SIGNED = re.compile(r"(?:[А-ЯЁ]\.\s?){0,2}[А-ЯЁ](?:[а-яё]+|[А-ЯЁ]+)\.?(?:\s[А-ЯЁ](?:[а-яё]+|[А-ЯЁ]+)\.?)?")
 
 
 def cut(pages: Sequence[str], span: Span) -> list[tuple[int, str]]:

@@ -47,6 +47,9 @@ def download(s3: Minio, bucket: str, key: str, version_id: str | None, dest: Pat
     if any(part in (".", "..") for part in key.split("/")):
         # S3 stores such a key, but the SDK refuses to ask for it (a path-traversal guard)
         raise InputError(FailureCode.INVALID_KEY, f"s3://{bucket}/{key}: a key with a '.' or '..' segment cannot be read")
+    # `null` is the version of an object put in a bucket without versioning (a multipart
+    # upload reports it); some servers refuse to be asked for it by name: ask for the object
+    version_id = None if version_id == "null" else version_id
     with unavailable_as_retryable(f"get s3://{bucket}/{key}", missing_is_final=True):
         s3.fget_object(bucket, key, str(dest), version_id=version_id)
     return dest
