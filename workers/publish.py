@@ -34,7 +34,9 @@ def digest(record: dict) -> str:
 
 def stream_entry(stream: redis.Redis, settings: Settings, record: dict, *, force: bool = False) -> bool:
     """The record's event on the documents stream; False when it was there already."""
+    place = record.get("document")  # `2/5`: the second of the five documents its source holds
     fields = {"id": record["id"], "uri": record["source"]["uri"], "version": record["source"].get("version") or "",
+              "document": f"{place['index']}/{place['count']}" if place else "1/1",
               "document_type": record["record"]["document_type"] or "", "date": record["record"]["date"] or ""}
     return _once(stream, settings, record["id"], digest(record), fields, force)
 

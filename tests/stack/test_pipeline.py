@@ -104,7 +104,7 @@ def test_a_file_of_several_documents_gives_a_record_each_and_a_new_version_withd
     WHEN it is published THEN each has its record everywhere, named by its place; WHEN a
     new version holds only the telegram THEN the second record is withdrawn from the
     documents table, the records bucket and (as an event) the stream."""
-    key = "single/two documents.pdf"
+    key = "drops/multi/two documents.pdf"
     notify(intake, minio_event(upload(s3, key, scans.pdf(tmp_path / "two.pdf", [scans.PAGE_TWO, scans.TELEGRAM])
                                       .read_bytes())))
     [job] = wait_for_job(db, key)
@@ -124,6 +124,11 @@ def test_a_file_of_several_documents_gives_a_record_each_and_a_new_version_withd
     found = httpx.get(f"{dashboard}/documents", params={"q": "Панюшкину"},
                       headers={"Authorization": "Bearer test-viewer"}).text
     assert "two documents.pdf" in found and "document 2 of 2, p. 2" in found
+    drop = httpx.get(f"{dashboard}/drops/multi", headers={"Authorization": "Bearer test-viewer"}).text
+    assert re.search(r"two documents\.pdf</td>.*?<td class=\"num\">2</td><td class=\"num\">2</td>", drop, re.S)
+    stream = redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"])
+    places = {f[b"id"]: f[b"document"] for _, f in stream.xrange("delo:documents") or [] if f and b"document" in f}
+    assert places[first.encode()] == b"1/2" and places[second.encode()] == b"2/2"
 
     notify(intake, minio_event(upload(s3, key, scans.pdf(tmp_path / "one.pdf", [scans.TELEGRAM]).read_bytes())))
     jobs = wait_for_job(db, key, count=2)
@@ -132,7 +137,6 @@ def test_a_file_of_several_documents_gives_a_record_each_and_a_new_version_withd
     assert [r["id"] for r in rows] == [first] and "document" not in rows[0]["record"]
     names = {o.object_name for o in s3.list_objects("records")}
     assert f"{first}.json" in names and f"{second}.json" not in names and f"{second}.txt" not in names
-    stream = redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"])
     withdrawn = [f[b"id"] for _, f in stream.xrange("delo:documents") or []
                  if f and f.get(b"withdrawn") == b"1" and f[b"uri"] == uri.encode()]
     assert withdrawn == [second.encode()]

@@ -174,6 +174,14 @@ def documents_of(conn: Conn, source_uri: str) -> list[dict[str, Any]]:
     return [r["record"] for r in rows]
 
 
+def document_counts(conn: Conn, source_uris: list[str]) -> dict[str, int]:
+    """How many documents each of these sources holds (sources with none left out)."""
+    with unavailable_as_retryable():
+        rows = conn.execute("SELECT source_uri, count(*) AS n FROM documents WHERE source_uri = ANY(%s) "
+                            "GROUP BY source_uri", (source_uris,)).fetchall()
+    return {r["source_uri"]: r["n"] for r in rows}
+
+
 def other_documents(conn: Conn, source_uri: str, keep: list[str]) -> list[str]:
     """The ids of a source's records other than `keep`: documents an earlier reading found."""
     with unavailable_as_retryable():
