@@ -198,6 +198,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--text", action="store_true", help="the typed lines, no rendering or OCR")
     ap.add_argument("--noisy", action="store_true", help="noisy scans instead of clean ones")
+    ap.add_argument("--lines", type=int, default=0,
+                    help="make each document about this many lines long, saying its body again")
     ap.add_argument("--verbose", action="store_true", help="print each miss")
     ap.add_argument("--stack", type=int, nargs=2, metavar=("DOCUMENTS", "PAGES"),
                     help="instead: one file of DOCUMENTS documents, PAGES pages, through the stack (e.g. 60 300)")
@@ -214,12 +216,14 @@ def main() -> None:
     if args.stack:
         through_stack(docs, *args.stack)
         return
+    if args.lines:
+        docs = {name: lengthen(text, args.lines) for name, text in docs.items()}
     rng = random.Random(args.seed)
     files = [assemble(docs, rng, rng.randint(2, 6)) for _ in range(args.files)]
     if not args.text:
         # OCR is most of the run: its reading is kept, so that changing the segmenter and
         # running again takes seconds (the key holds everything that changes the pages)
-        cache = CACHE / f"{'noisy' if args.noisy else 'clean'}-{args.files}-{args.seed}-{_digest(docs)}.json"
+        cache = CACHE / f"{'noisy' if args.noisy else 'clean'}-{args.files}-{args.seed}-{args.lines}-{_digest(docs)}.json"
         if cache.exists():
             files = [Assembled(f["pages"], [(n, Span(Place(*a), Place(*b))) for n, a, b in f["truth"]])
                      for f in json.loads(cache.read_text(encoding="utf-8"))]

@@ -76,8 +76,7 @@ class _Line:
 # after a body that runs on, it needs a gap or a page break above it, or a head under it.
 SPLIT = 3.5
 WARN = 2.5
-_OPENS = {"item_title": 4.0, "title": 3.0, "dated_address": 3.0, "correspondents": 2.0, "item": 2.0,
-          "named_title": 2.0, "head_line": 1.0, "head_block": 1.5}
+_OPENS = {"item_title": 4.0, "title": 3.0, "dated_address": 3.0, "correspondents": 2.0, "named_title": 2.0, "head_line": 1.0, "head_block": 1.5}
 _CLOSED = {"legend": 3.0, "apparatus": 2.0, "signature": 2.0, "closing": 1.0, "body": 0.0}
 _PAGE_TOP, _GAP = 1.0, 0.5
 _HEAD_AROUND = (0.0, 1.0, 1.5)  # by how many kinds of head line a title has about it
@@ -149,8 +148,8 @@ def _opener(lines: list[_Line], i: int, closed: str) -> str | None:
     if line.text[:1].islower():
         return None  # a sentence going on, whatever it holds
     after = [ln.kind for ln in lines[i + 1: i + 3]]
-    if kind == "item":
-        return "item_title" if after[:1] in (["heading"], ["title"]) else "item"
+    if kind == "item":  # a number alone opens nothing: a page number, a speck, a list's
+        return "item_title" if after[:1] in (["heading"], ["title"]) else None
     if kind == "item_title":  # `№ 57. Из письма …`; a bare `5. Приказ …` may be a protocol's point
         return kind if re.match(r"\W*(?:№|документ)", line.text, re.IGNORECASE) else "title"
     if kind == "title":
@@ -256,8 +255,10 @@ def kind_of(t: str) -> str:
     # a title has no verb, its first word included (`Направляю записку …` is a sentence)
     if len(t) <= _TITLE_MAX and rest.lstrip("«\"“(")[:1].isupper() and not t.endswith((",", "!")) \
             and not has_verb([w.lower() for w in rest_words[:1]] + rest_words[1:]):
+        # a type word further in names the document too (`Из письма …`, `Проект постановления`);
+        # first, in another case than the nominative, it is a sentence's (`Постановлением ГКО …`)
         if DOC_TYPE_RE.match(rest) or _CORRESPONDENTS.match(rest) or _LATIN_TITLE.match(rest) or \
-                is_heading_line(rest) and HEADING_TYPE_RE.search(" ".join(rest.split()[:3])):
+                is_heading_line(rest) and HEADING_TYPE_RE.search(" ".join(rest.split()[1:3])):
             if item:
                 return "item_title"
             return "title" if DOC_TYPE_RE.match(rest) else "heading"
