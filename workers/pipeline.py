@@ -53,6 +53,8 @@ def finish(source: Source, pages: list[PageResult], *, uri: str, version: str | 
     for index, span in enumerate(spans, start=1):
         record = build_record(uri=uri, version=version, drop=drop, ocr=ocr, settings=settings,
                               place=(index, span, len(spans)) if len(spans) > 1 else None)
+        # where another document may start, not cut (segment.py): said whatever the count
+        record["warnings"] += span.warnings
         drops.apply(record, manifest)
         try:  # nothing leaves the pipeline that breaks the contract downstream reads
             Record.check(record)
@@ -83,8 +85,6 @@ def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrRes
         warnings.append("no_document_date")
     # a field read from a word tesseract was unsure of is not published as certain
     warnings += uncertain_fields(record, [w for page in doc.pages for w in page.uncertain_words])
-    if place:
-        warnings += place[1].warnings  # where another document may start, not cut (segment.py)
     out = {
         "schema": SCHEMA,
         "id": record_id(uri, place[0] if place else 1),

@@ -76,7 +76,8 @@ class _Line:
 # after a body that runs on, it needs a gap or a page break above it, or a head under it.
 SPLIT = 3.5
 WARN = 2.5
-_OPENS = {"item_title": 4.0, "title": 3.0, "dated_address": 3.0, "correspondents": 2.0, "named_title": 2.0, "head_line": 1.0, "head_block": 1.5}
+_OPENS = {"item_title": 4.0, "title": 3.0, "dated_address": 3.0, "correspondents": 2.0, "named_title": 2.0,
+          "head_line": 1.0, "head_block": 1.5}
 _CLOSED = {"legend": 3.0, "apparatus": 2.0, "signature": 2.0, "closing": 1.0, "body": 0.0}
 _PAGE_TOP, _GAP = 1.0, 0.5
 _HEAD_AROUND = (0.0, 1.0, 1.5)  # by how many kinds of head line a title has about it
