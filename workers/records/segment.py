@@ -6,10 +6,11 @@ describes: a head (item number, title, markings, number, date line, address), a 
 then a closing (roles, signatures) and, often, the archival legend and the editor's
 apparatus. A document starts where a head opens after the previous document's body:
 
-- what opens it: a collection's item number (`№ 12`, `Документ № 12`), a title naming a
+- what opens it: a collection's item number over a title (`№ 12`), a title naming a
   type (`Телеграмма …`, `Постановление … о …`, `Из письма …`), the correspondents
   (`Шолохов М. А. — Сталину И. В.`), a date line over an address (`23 февраля 1952 г.` /
-  `Товарищу …`);
+  `Товарищу …`); after a legend any head line (markings, a date, an address), after a
+  signature a head of two lines or more; the more head lines about a title, the surer;
 - what closed the one before: its legend or apparatus (strongest), a signature or a role
   below its body, or nothing (its body runs on: weakest);
 - the page: a page break or a gap before the line.
