@@ -60,11 +60,20 @@ def note(n: int = 1) -> bytes:
     return _png(render_page(NOTE.format(n=n)).crop((0, 0, 2480, 1100)))
 
 
+# The pages after a protocol's first: the same document going on (one record per file, so
+# that every extra document row is a duplicate)
+MORE = """Продолжение протокола, лист {n}
+
+Слушали: о проверке наличия дел фонда {n} и о сроках их передачи в архив.
+Постановили: проверку провести силами отдела, о результатах доложить комиссии.
+"""
+
+
 @lru_cache(maxsize=8)
 def pdf(pages: int = 3) -> bytes:
-    """A scanned-looking PDF of whole pages: a job fanned out one task per page."""
+    """A scanned-looking PDF of whole pages, one document: a job fanned out one task per page."""
     out = io.BytesIO()
-    first, *rest = [render_page(PROTOCOL.format(n=n)) for n in range(1, pages + 1)]
+    first, *rest = [render_page((MORE if n > 1 else PROTOCOL).format(n=n)) for n in range(1, pages + 1)]
     first.save(out, "PDF", resolution=300, save_all=True, append_images=rest, quality=80)
     return out.getvalue()
 
