@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -73,10 +74,14 @@ def ingest(
     manifest: Annotated[Path | None, typer.Option(
         "--manifest", help="the drop's manifest.json or .csv: its archive, fond, opis and delo fill the archival "
                            "reference of a record whose text gives none, as in the stack")] = None,
+    sheets: Annotated[bool, typer.Option(
+        "--sheets", help="with --drop: the files are the sheets of one delo (one image each), read as one file in "
+                         "name order, or the order the manifest lists (a manifest with \"sheets\": true says so "
+                         "too); OUT/<drop>.json, or <drop>.<n>.json per document")] = False,
 ) -> None:
     """OCR and parse each file in-process; one JSON record per document in OUT."""
     from workers import drops
-    from workers.pipeline import process_file
+    from workers.pipeline import process_file, process_sheets
     from workers.stores.localdir import write_records
     from workers.stores.sqlite import SqliteStore
 
@@ -87,40 +92,52 @@ def ingest(
         metadata = drops.read_manifest(manifest.name, manifest.read_bytes()) if manifest else None
     except (OSError, DeloError) as exc:
         raise typer.BadParameter(f"--manifest {manifest}: {exc}") from None
+    sheets = sheets or bool(metadata and metadata.get("sheets"))
+    if sheets and not drop:
+        raise typer.BadParameter("--sheets goes with --drop NAME")
     files = _inputs(paths)
     if not files:
         err.print("delo ingest: no input files found")
         raise typer.Exit(2)
-    names = _out_names(files)
+    # what is read as one source: each file, or (sheets) all of them as the drop's one file
+    units: list[tuple[Path, list[Path], str]]  # (what failures and the table call it, its files, its output name)
+    if sheets and drop:
+        by_name = {f.name: f for f in files}
+        folder = Path(os.path.commonpath([f.resolve() for f in files]))
+        units = [(folder, [by_name[n] for n in drops.sheet_order(list(by_name), metadata)], drop)]
+    else:
+        names = _out_names(files)
+        units = [(f, [f], names[f]) for f in files]
     failures: list[tuple[Path, DeloError]] = []
     records: list[tuple[Path, dict]] = []
     with SqliteStore(db or out / "delo.sqlite3") as store, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=False,
     ) as progress:
-        overall = progress.add_task("files", total=len(files))
+        overall = progress.add_task("files", total=len(units))
         pages = progress.add_task("pages", total=None)
-        for file in files:
-            progress.update(pages, description=f"  {file.name[:40]}", completed=0, total=None)
+        for label, unit, name in units:
+            progress.update(pages, description=f"  {label.name[:40]}", completed=0, total=None)
 
             def on_page(done: int, total: int) -> None:
                 progress.update(pages, completed=done, total=total)
 
             try:
-                if not file.exists():
-                    raise DeloError(FailureCode.NOT_FOUND, f"{file} does not exist")
-                found = process_file(file, settings, drop=drop, manifest=metadata, on_page=on_page)
+                if missing := [f for f in unit if not f.exists()]:
+                    raise DeloError(FailureCode.NOT_FOUND, f"{missing[0]} does not exist")
+                found = process_sheets(unit, settings, drop=name, manifest=metadata, on_page=on_page) if sheets \
+                    else process_file(label, settings, drop=drop, manifest=metadata, on_page=on_page)
             except Exception as exc:  # a bug in one file must not stop the others either
                 failure = exc if isinstance(exc, DeloError) else \
                     DeloError(FailureCode.INTERNAL, f"{type(exc).__name__}: {exc}")
-                failures.append((file, failure))
-                store.put_failure(file.resolve().as_uri(), failure.code.value, failure.message)
+                failures.append((label, failure))
+                store.put_failure(label.resolve().as_uri() + ("/" if sheets else ""), failure.code.value, failure.message)
                 # one line per failure, never wrapped, so it can be grepped
-                progress.console.print(f"FAILED {file}: {failure}", soft_wrap=True, markup=False, highlight=False)
+                progress.console.print(f"FAILED {label}: {failure}", soft_wrap=True, markup=False, highlight=False)
             else:
-                write_records(out, names[file], found)
+                write_records(out, name, found)
                 store.put_records(found)
-                records += [(file, record) for record in found]
+                records += [(label, record) for record in found]
             progress.advance(overall)
     if not quiet:
         _summary(records)

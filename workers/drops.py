@@ -4,7 +4,9 @@ of them (archive, fond, opis, delo, title), which fills a record's archival refe
 where its text gives none.
 
 manifest.json: {"files": ["l1.tif", ...], "archive": "АП РФ", "fond": "45", "opis": "1",
-                "delo": "332", "title": "..."}
+                "delo": "332", "title": "...", "sheets": false}
+               `"sheets": true`: the files are the sheets of one delo, one image each, read
+               as one file in the order `files` gives (name order for files it leaves out)
 manifest.csv:  a header `file,archive,fond,opis,delo,title`; one row per file; the
                metadata are taken from the first row that has them.
 """
@@ -40,9 +42,11 @@ def read_manifest(key: str, data: bytes) -> dict:
             raw = json.loads(text)
             files = [str(f) for f in raw.get("files", [])]
             metadata = {k: str(raw[k]) for k in METADATA if raw.get(k) not in (None, "")}
+            sheets = raw.get("sheets") is True
         else:
             rows = list(csv.DictReader(io.StringIO(text)))
             files = [r["file"] for r in rows if r.get("file")]
+            sheets = False
             metadata = {}
             for k in METADATA:
                 value = next((r[k] for r in rows if r.get(k)), None)
@@ -50,7 +54,13 @@ def read_manifest(key: str, data: bytes) -> dict:
                     metadata[k] = value
     except (ValueError, KeyError, AttributeError, csv.Error) as exc:
         raise InputError(FailureCode.CORRUPT_FILE, f"{key}: not a readable manifest ({exc})") from exc
-    return {"files": files, "metadata": metadata}
+    return {"files": files, "metadata": metadata, "sheets": sheets}
+
+
+def sheet_order(names: list[str], manifest: dict | None) -> list[str]:
+    """The sheets of a drop read as one file: in the manifest's order, then by name."""
+    listed = {name: n for n, name in enumerate((manifest or {}).get("files") or [])}
+    return sorted(names, key=lambda name: (listed.get(name, len(listed)), name))
 
 
 def store(conn: Conn, name: str, manifest: dict[str, Any]) -> None:

@@ -15,9 +15,11 @@ The tasks only split the chain where a queue boundary falls, and pass between th
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -41,10 +43,11 @@ def record_id(uri: str, index: int = 1) -> str:
 
 
 def finish(source: Source, pages: list[PageResult], *, uri: str, version: str | None, drop: str | None,
-           manifest: dict | None, settings: Settings) -> list[dict]:
+           manifest: dict | None, settings: Settings, images: list[str] | None = None) -> list[dict]:
     """The records of a source whose pages were all read: one per document it holds
     (workers/records/segment.py), in reading order; refused when no page holds text. A
-    document whose text gives no archival reference takes the drop manifest's."""
+    document whose text gives no archival reference takes the drop manifest's. `images`:
+    for a drop read as one file, the image each page came from."""
     ocr = OcrResult(source.content_type, source.sha256, tesseract.version(), settings.ocr_languages,
                     pages=sorted(pages, key=lambda p: p.number))
     stage.check_text(ocr, source.name)
@@ -52,7 +55,7 @@ def finish(source: Source, pages: list[PageResult], *, uri: str, version: str | 
     records = []
     for index, span in enumerate(spans, start=1):
         record = build_record(uri=uri, version=version, drop=drop, ocr=ocr, settings=settings,
-                              place=(index, span, len(spans)) if len(spans) > 1 else None)
+                              place=(index, span, len(spans)) if len(spans) > 1 else None, images=images)
         # where another document may start, not cut (segment.py): said whatever the count
         record["warnings"] += span.warnings
         drops.apply(record, manifest)
@@ -65,7 +68,7 @@ def finish(source: Source, pages: list[PageResult], *, uri: str, version: str | 
 
 
 def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrResult, settings: Settings,
-                 place: tuple[int, segment.Span, int] | None = None) -> dict:
+                 place: tuple[int, segment.Span, int] | None = None, images: list[str] | None = None) -> dict:
     """The record of the whole source, or with `place` (index, span, count) of one of the
     documents it holds: that document's pages, their text cut to its lines."""
     doc = ocr
@@ -85,13 +88,14 @@ def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrRes
         warnings.append("no_document_date")
     # a field read from a word tesseract was unsure of is not published as certain
     warnings += uncertain_fields(record, [w for page in doc.pages for w in page.uncertain_words])
-    out = {
+    source: dict[str, Any] = {"uri": uri, "version": version, "sha256": ocr.sha256, "content_type": ocr.content_type,
+                              "page_count": len(ocr.pages), "drop": drop}
+    if images:
+        source["images"] = images
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "id": record_id(uri, place[0] if place else 1),
-        "source": {
-            "uri": uri, "version": version, "sha256": ocr.sha256, "content_type": ocr.content_type,
-            "page_count": len(ocr.pages), "drop": drop,
-        },
+        "source": source,
         "ocr": {
             "engine": ocr.engine, "languages": ocr.languages, "mean_confidence": doc.mean_confidence,
             "pages": [p.as_record_page() for p in doc.pages],
@@ -105,7 +109,32 @@ def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrRes
         out["document"] = {"index": index, "count": count, "pages": [p.number for p in doc.pages],
                            "first": {"page": span.first.page, "line": span.first.line},
                            "last": {"page": span.last.page, "line": span.last.line}}
+        if images:
+            out["document"]["images"] = list(dict.fromkeys(images[p.number - 1] for p in doc.pages))
     return out
+
+
+def process_sheets(paths: list[Path], settings: Settings, *, drop: str, manifest: dict | None = None,
+                   on_page: Callable[[int, int], None] | None = None) -> list[dict]:
+    """A drop of one image per sheet read as one file (`delo ingest --sheets`): the images'
+    pages in the order given, so that a document may run from one image to the next; its
+    record names the images it lies on. The source is the folder that holds them."""
+    paths = [Path(p).resolve() for p in paths]
+    sources = [stage.open_source(p, settings) for p in paths]
+    total = sum(s.page_count for s in sources)
+    pages: list[PageResult] = []
+    images: list[str] = []
+    for path, source in zip(paths, sources, strict=True):
+        for page in stage.read_pages(source, settings):
+            pages.append(replace(page, number=len(pages) + 1))
+            images.append(path.name)
+            if on_page:
+                on_page(len(pages), total)
+    kinds = {s.content_type for s in sources}
+    whole = Source(Path(os.path.commonpath(paths)), "sheets", kinds.pop() if len(kinds) == 1 else "multipart/mixed",
+                   hashlib.sha256("".join(s.sha256 for s in sources).encode()).hexdigest(), total, drop)
+    return finish(whole, pages, uri=whole.path.as_uri() + "/", version=None, drop=drop, manifest=manifest,
+                  settings=settings, images=images)
 
 
 def process_file(path: Path, settings: Settings, *, drop: str | None = None, manifest: dict | None = None,

@@ -127,6 +127,31 @@ def test_a_new_reading_with_fewer_documents_withdraws_the_others(tmp_path: Path)
     assert record_id == json.loads((out / "file.tif.json").read_text(encoding="utf-8"))["id"]
 
 
+def test_a_drop_of_one_image_per_sheet_is_read_as_one_file(tmp_path: Path, validate_record) -> None:
+    """GIVEN a conversation's last page, then a telegram scanned on two sheets, one image
+    each WHEN ingested with --sheets THEN two records: the telegram runs across its two
+    images and its record names them; each image alone would have cut it in two."""
+    sheets, out = tmp_path / "delo-347", tmp_path / "out"
+    sheets.mkdir()
+    head, tail = scans.TELEGRAM.split("Ваша телеграмма")  # its head on one sheet, the rest on the next
+    scans.png(sheets / "0047.png", scans.PAGE_TWO)
+    scans.png(sheets / "0048.png", head)
+    scans.png(sheets / "0049.png", "Ваша телеграмма" + tail)
+    proc = run("ingest", str(sheets), "--drop", "delo-347", "--sheets", "--out", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.glob("*.json")) == ["delo-347.1.json", "delo-347.2.json"]
+    first, telegram = (json.loads((out / f"delo-347.{n}.json").read_text(encoding="utf-8")) for n in (1, 2))
+    for record in (first, telegram):
+        validate_record(record)
+        assert record["source"]["images"] == ["0047.png", "0048.png", "0049.png"]
+        assert record["source"]["page_count"] == 3 and record["source"]["uri"].endswith("/delo-347/")
+    assert first["document"]["images"] == ["0047.png"]
+    assert telegram["document"]["images"] == ["0048.png", "0049.png"] and telegram["document"]["pages"] == [2, 3]
+    assert telegram["record"]["document_type"] == "telegram"
+    assert [p["name"] for p in telegram["record"]["signatories"]] == ["Вышинский"]
+    assert telegram["record"]["archival_references"][0]["sheets"] == "12-13"
+
+
 def test_ocr_command_separates_pages_with_form_feed(drop: Path) -> None:
     proc = run("ocr", str(drop / "conversation.pdf"))
     assert proc.returncode == 0, proc.stderr

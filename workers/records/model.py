@@ -88,6 +88,7 @@ class Source(_Strict):
     content_type: str
     page_count: int = Field(ge=1)
     drop: str | None = None
+    images: list[str] | None = None  # a drop read as one file: the image each page came from
 
 
 class Page(_Strict):
@@ -123,6 +124,7 @@ class Document(_Strict):
     first: Line
     last: Line
     pages: list[int]
+    images: list[str] | None = None  # a drop read as one file: the images it lies on
 
 
 class Record(_Strict):
