@@ -99,15 +99,7 @@ def ingest(
     if not files:
         err.print("delo ingest: no input files found")
         raise typer.Exit(2)
-    # what is read as one source: each file, or (sheets) all of them as the drop's one file
-    units: list[tuple[Path, list[Path], str]]  # (what failures and the table call it, its files, its output name)
-    if sheets and drop:
-        by_name = {f.name: f for f in files}
-        folder = Path(os.path.commonpath([f.resolve() for f in files]))
-        units = [(folder, [by_name[n] for n in drops.sheet_order(list(by_name), metadata)], drop)]
-    else:
-        names = _out_names(files)
-        units = [(f, [f], names[f]) for f in files]
+    units = _units(files, drop if sheets else None, metadata)
     failures: list[tuple[Path, DeloError]] = []
     records: list[tuple[Path, dict]] = []
     with SqliteStore(db or out / "delo.sqlite3") as store, Progress(
@@ -144,6 +136,19 @@ def ingest(
     err.print(f"{len(records)} record(s) written to {out}, {len(failures)} failed")
     if failures:  # the most serious class met decides (workers/errors.py: MOST_SERIOUS_FIRST)
         raise typer.Exit(exit_status(failure for _, failure in failures))
+
+
+def _units(files: list[Path], sheets_of: str | None, manifest: dict | None) -> list[tuple[Path, list[Path], str]]:
+    """What is read as one source: each file, or all of them as the one file of the drop
+    `sheets_of`. Each as (what failures and the table call it, its files, its output name)."""
+    from workers import drops
+
+    if not sheets_of:
+        names = _out_names(files)
+        return [(f, [f], names[f]) for f in files]
+    by_name = {f.name: f for f in files}
+    folder = Path(os.path.commonpath([f.resolve().parent for f in files]))
+    return [(folder, [by_name[n] for n in drops.sheet_order(list(by_name), manifest)], sheets_of)]
 
 
 def _summary(records: list[tuple[Path, dict]]) -> None:

@@ -131,7 +131,8 @@ def process_sheets(paths: list[Path], settings: Settings, *, drop: str, manifest
             if on_page:
                 on_page(len(pages), total)
     kinds = {s.content_type for s in sources}
-    whole = Source(Path(os.path.commonpath(paths)), "sheets", kinds.pop() if len(kinds) == 1 else "multipart/mixed",
+    folder = Path(os.path.commonpath([p.parent for p in paths]))
+    whole = Source(folder, "sheets", kinds.pop() if len(kinds) == 1 else "multipart/mixed",
                    hashlib.sha256("".join(s.sha256 for s in sources).encode()).hexdigest(), total, drop)
     return finish(whole, pages, uri=whole.path.as_uri() + "/", version=None, drop=drop, manifest=manifest,
                   settings=settings, images=images)
