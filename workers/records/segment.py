@@ -208,8 +208,8 @@ def _head_around(lines: list[_Line], first: int, i: int) -> float:
     return _HEAD_AROUND[min(len(kinds), 2)]
 
 
-# `Шолохов М. А. — Сталину И. В.` (a dash tesseract may read as `~`)
-_CORRESPONDENTS = re.compile(r"^[А-ЯЁ][^\n]{0,80}?\s[—–~-]\s[А-ЯЁ][^\n]{0,80}$")
+# `Шолохов М. А. — Сталину И. В.` (a dash tesseract may read as `~`, `—~`, `–~`)
+_CORRESPONDENTS = re.compile(r"^[А-ЯЁ][^\n]{0,80}?\s[—–~-]{1,3}\s[А-ЯЁ][^\n]{0,80}$")
 
 
 def _lines(pages: Sequence[str]) -> list[_Line]:
