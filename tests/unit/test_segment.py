@@ -155,6 +155,15 @@ def test_markings_after_a_legend_open_a_document_without_a_title() -> None:
     assert starts_of(pages) == starts
 
 
+def test_a_salutation_straight_over_a_body_after_a_signature() -> None:
+    saluted = ["Дорогой Николай Александрович!",
+               "Спасибо за книгу, прочел её в два вечера и написал Вам подробно.",
+               "Ваш А. Твардовский"]
+    pages = ["\n".join(REPORT.split("\n") + [""] + saluted)]
+    starts = starts_of(pages)
+    assert len(starts) == 2 and pages[0].split("\n")[starts[1].line] == saluted[0]
+
+
 def test_numbered_points_and_decisions_inside_a_protocol_do_not_open_documents() -> None:
     pages, _ = compose([("extract", "none")])
     assert len(segment(pages)) == 1

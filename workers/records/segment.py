@@ -167,8 +167,10 @@ def _opener(lines: list[_Line], i: int, closed: str) -> str | None:
     if kind in ("marking", "date", "address") and closed == "legend":
         return "head_line"
     # after a signature, a head of its own: two head lines or more, then the body
-    # (`Сов. секретно` / `Товарищу Сталину`, or an address over a salutation)
-    if kind in ("marking", "address") and closed == "signature" and _head_block(lines, i) >= 2:
+    # (`Сов. секретно` / `Товарищу Сталину`, an address over a salutation), or a
+    # salutation straight over the body (`Товарищ Ким Ир Сен!`)
+    if kind in ("marking", "address") and closed == "signature" and \
+            (_head_block(lines, i) >= 2 or line.text.endswith("!") and _head_block(lines, i) == 1):
         return "head_block"
     return None
 
