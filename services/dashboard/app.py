@@ -220,10 +220,11 @@ def drop_page(request: Request, name: str, state: str | None = None, role: Role 
             raise HTTPException(404, "no such drop")
         jobs = queries.list_jobs(conn, flt, limit=500)
         missing = queries.missing_from_drop(conn, name)
+    uris = [ledger.source_uri(j["bucket"], j["key"]) for j in jobs]
     with request.app.state.documents.connection() as conn:  # a file may hold several documents
-        counts = postgres.document_counts(conn, [ledger.source_uri(j["bucket"], j["key"]) for j in jobs])
-    for j in jobs:
-        j["documents"] = counts.get(ledger.source_uri(j["bucket"], j["key"]), 0)
+        counts = postgres.document_counts(conn, uris)
+    for j, uri in zip(jobs, uris, strict=True):
+        j["documents"] = counts.get(uri, 0)
     return page(request, "drop.html", role, drop=summary, jobs=jobs, missing=missing, state=state)
 
 

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 
-def write_records(out_dir: Path, name: str, records: list[dict]) -> list[Path]:
+def write_records(out_dir: Path, name: str, records: list[dict]) -> None:
     """The file's records, and none left of an earlier ingest that found other documents."""
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = [out_dir / f"{name}.json"] if len(records) == 1 else \
@@ -23,7 +23,6 @@ def write_records(out_dir: Path, name: str, records: list[dict]) -> list[Path]:
     for old in out_dir.iterdir():
         if own.fullmatch(old.name) and old not in targets:
             old.unlink()
-    return targets
 
 
 def _write(target: Path, record: dict) -> None:
