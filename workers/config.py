@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # `delo reconcile` (and beat's, every reconcile_every_seconds) sends again the jobs this
     # long short of the end whose messages the broker lost: the sweep's question, asked at once.
     stuck_after_seconds: int = 900
+    # A drop of one image per sheet (workers/sheets.py) is read as one file once every file
+    # its manifest lists has arrived, or once no sheet has arrived for this long.
+    sheets_settle_seconds: float = 30.0
     reconcile_every_seconds: int = 300
     # The dashboard: a viewer may look, an operator may also replay. Unset: nobody gets in.
     dashboard_viewer_token: str | None = None

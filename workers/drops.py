@@ -66,7 +66,10 @@ def sheet_order(names: list[str], manifest: dict | None) -> list[str]:
 def store(conn: Conn, name: str, manifest: dict[str, Any]) -> None:
     with unavailable_as_retryable():
         conn.execute("""INSERT INTO drops (name, manifest) VALUES (%s, %s)
-                        ON CONFLICT (name) DO UPDATE SET manifest = excluded.manifest, updated_at = now()""",
+                        ON CONFLICT (name) DO UPDATE SET manifest = excluded.manifest, updated_at = now(),
+                            -- the reconciler stores every manifest it lists: only a new one is a change
+                            changed_at = CASE WHEN drops.manifest IS DISTINCT FROM excluded.manifest
+                                              THEN now() ELSE drops.changed_at END""",
                      (name, Jsonb(manifest)))
 
 

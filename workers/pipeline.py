@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from workers import drops
+from workers import drops, sheets
 from workers.config import Settings
 from workers.errors import DeloError, FailureCode
 from workers.ocr import stage, tesseract
@@ -121,7 +121,7 @@ def process_sheets(paths: list[Path], settings: Settings, *, drop: str, manifest
     record names the images it lies on. The source is the folder that holds them."""
     paths = [Path(p).resolve() for p in paths]
     sources = [stage.open_source(p, settings) for p in paths]
-    total = sum(s.page_count for s in sources)
+    whole = sheets.whole(sources, Path(os.path.commonpath([p.parent for p in paths])), drop)
     pages: list[PageResult] = []
     images: list[str] = []
     for path, source in zip(paths, sources, strict=True):
@@ -129,11 +129,7 @@ def process_sheets(paths: list[Path], settings: Settings, *, drop: str, manifest
             pages.append(replace(page, number=len(pages) + 1))
             images.append(path.name)
             if on_page:
-                on_page(len(pages), total)
-    kinds = {s.content_type for s in sources}
-    folder = Path(os.path.commonpath([p.parent for p in paths]))
-    whole = Source(folder, "sheets", kinds.pop() if len(kinds) == 1 else "multipart/mixed",
-                   hashlib.sha256("".join(s.sha256 for s in sources).encode()).hexdigest(), total, drop)
+                on_page(len(pages), whole.page_count)
     return finish(whole, pages, uri=whole.path.as_uri() + "/", version=None, drop=drop, manifest=manifest,
                   settings=settings, images=images)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 import redis
 from minio import Minio
@@ -41,22 +42,23 @@ def stream_entry(stream: redis.Redis, settings: Settings, record: dict, *, force
     return _once(stream, settings, record["id"], digest(record), fields, force)
 
 
-def publish(records: list[dict], *, db, s3: Minio, stream: redis.Redis, settings: Settings) -> None:
+def publish(records: list[dict], *, db, s3: Minio, stream: redis.Redis, settings: Settings,
+            replaces: Sequence[str] = ()) -> None:
     """A source's records (one per document it holds), replacing the set it had: the
     records of documents an earlier reading found and this one does not are withdrawn
     from all three places (the bucket and the stream first, so that a retry after a
-    failure part way finds them again in the table)."""
+    failure part way finds them again in the table). So are all the records of the
+    sources it `replaces` (the images of a drop read as one file, read alone before)."""
     for record in records:
         postgres.upsert_document(db, record, lemmas(record["text"]))
         objectstore.put_record(s3, settings.records_bucket, record)
         stream_entry(stream, settings, record)
-    uri = records[0]["source"]["uri"]
-    gone = postgres.other_documents(db, uri, [r["id"] for r in records])
-    for record_id in gone:
+    gone = postgres.other_documents(db, [records[0]["source"]["uri"], *replaces], [r["id"] for r in records])
+    for record_id, uri in gone:
         objectstore.remove_record(s3, settings.records_bucket, record_id)
         withdrawn_entry(stream, settings, record_id, uri)
     if gone:
-        postgres.delete_documents(db, gone)
+        postgres.delete_documents(db, [record_id for record_id, _ in gone])
 
 
 def withdrawn_entry(stream: redis.Redis, settings: Settings, record_id: str, uri: str) -> bool:

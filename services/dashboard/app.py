@@ -44,6 +44,7 @@ from services.dashboard.auth import (
     viewer,
 )
 from services.tokens import refuse_default_tokens
+from workers import sheets
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
 from workers.config import Settings, get_settings
@@ -308,11 +309,14 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
         if job is None:
             raise HTTPException(404, "no such job")
         events = ledger.events(conn, job_id)
+        # a sheet's pages are read by its drop's file job (workers/sheets.py): the latest one
+        file_job = ledger.latest(conn, job["bucket"], sheets.folder_key(job["drop_name"])) \
+            if job["state"] == "joined" else None
     records = []
     if job["record_id"]:  # the source's records: one per document it holds
         with request.app.state.documents.connection() as conn:
             records = postgres.documents_of(conn, ledger.source_uri(job["bucket"], job["key"]))
-    return page(request, "job.html", role, job=job, events=events, records=records)
+    return page(request, "job.html", role, job=job, events=events, records=records, file_job=file_job)
 
 
 @router.get("/documents", response_class=HTMLResponse)

@@ -169,6 +169,62 @@ def test_numbered_points_and_decisions_inside_a_protocol_do_not_open_documents()
     assert len(segment(pages)) == 1
 
 
+# a petition: whom and from whom, above its title
+PETITION = """В Президиум Верховного Совета РСФСР
+Председателю Президиума тов. БАДАЕВУ А.Е.
+от бывшего рабочего завода «Красный выборжец» Лаптева Семена Игнатьевича, проживающего в г. Луге, ул. Кирова, д. 8
+ЗАЯВЛЕНИЕ
+Прошу снять с меня судимость 1936 года, так как наказание я отбыл полностью и работаю честно.
+С. Лаптев
+ЦГА СПб. Ф. 7384. Оп. 4. Д. 215. Л. 9. Подлинник."""
+
+
+def test_a_petition_opens_at_whom_it_is_addressed_not_at_its_title() -> None:
+    assert len(segment([PETITION])) == 1  # alone: one document, its address block its own
+    pages = ["\n".join([REPORT, "", PETITION])]
+    assert starts_of(pages) == [Place(1, 0), Place(1, 6)]
+
+
+def test_what_closes_a_document_does_not_open_the_next() -> None:
+    """An editor's note of a resolution, a decipher stamp under the signature, a line of the
+    publication wrapped before its page number: each is the document's own."""
+    for tail in (["На документе резолюция: «Согласен. В. Молотов»."],
+                 ["Расшифровано 4.V.44 г. 18 час. 10 мин."],
+                 ["Опубликовано: Сборник материалов по истории фронта. Т. 3. М., 1961. С.", "214."]):
+        pages = ["\n".join(REPORT.split("\n") + [""] + tail + ["", ""] + NOTE.split("\n"))]
+        assert starts_of(pages) == [Place(1, 0), Place(1, len(REPORT.split("\n")) + len(tail) + 3)], tail
+
+
+def test_an_agenda_item_announced_by_its_colon_is_no_title() -> None:
+    protocol = ["Протокол № 9 заседания бюро горкома ВКП(б)", "3 июня 1939 г.", "Слушали:",
+                "1. О ремонте школ к учебному году.", "Постановили:",
+                "Поручить горОНО закончить ремонт школ к 20 августа.", "Слушали:", "2. Заявление т. Гаврилова о переводе на другую работу.", "Постановили:",
+                "Просьбу т. Гаврилова удовлетворить.", "Секретарь горкома П. Зуев"]
+    assert len(segment(["\n".join(protocol)])) == 1
+
+
+def test_a_telegram_address_after_the_apparatus_opens_the_next() -> None:
+    wired = ["МОСКВА, КРЕМЛЬ, ТОВ. МОЛОТОВУ", "Эшелоны с зерном отправлены сегодня, прибудут к пятнице.", "ЖДАНОВ"]
+    pages = ["\n".join(NOTE.split("\n") + ["Опубликовано: Сборник документов. М., 1998. С. 40.", ""] + wired)]
+    assert starts_of(pages) == [Place(1, 0), Place(1, 10)]
+
+
+def test_a_date_line_with_its_town_opens_the_next() -> None:
+    dated = ["08.09.1939", "г. Курск", "", "Секретарю обкома ВКП(б)", "тов. ДОРОНИНУ П.И.", "",
+             "Сообщаю, что уборка картофеля в районе закончена.", "Секретарь райкома Фомин"]
+    pages = ["\n".join(REPORT.split("\n") + [""] + dated)]
+    assert starts_of(pages) == [Place(1, 0), Place(1, 6)]
+
+
+def test_a_date_set_apart_under_a_signature_is_its() -> None:
+    """`Филиппов` / (gap) `4 мая 1944 г.` / (gap) an address block: the date closes the
+    letter above it; the address opens the next."""
+    lines = ["Товарищ Тито!", "Ваше письмо получил, ответ дадим через посла.", "Филиппов", "", "4 мая 1944 г.", "",
+             "Председателю Совета Министров", "товарищу МОЛОТОВУ В.М.", "Дорогой Вячеслав Михайлович!",
+             "Посылаю Вам проект ответа и прошу Ваших указаний.", "А. Вышинский"]
+    assert starts_of(["\n".join(lines)]) == [Place(1, 0), Place(1, 6)]
+
+
 def test_weak_evidence_keeps_pages_together_and_says_where() -> None:
     # a title straight under a body that runs on, no gap, no head under it: not cut
     pages = ["Всего на учете состоит сорок одна тысяча человек, из них трудоспособных много.\n"
@@ -199,8 +255,11 @@ def test_any_run_of_documents_is_cut_where_each_starts(parts: list[tuple[str, st
     parts = [(name, "gap" if sep == "none" and k and parts[k - 1][0] not in closes else sep)
              for k, (name, sep) in enumerate(parts)]
     # a document with neither title nor date line opens only after a legend: under a
-    # signature its markings could still be the document's own (`Экз. № 2`)
+    # signature its markings could still be the document's own (`Экз. № 2`); and a date
+    # line straight under a signature is that signature's (`Сталин.` / `12/IX-34 г.`)
     legends = {"note", "telegram", "letter", "order"}
+    parts = [(name, "gap" if name == "report" and sep == "none" and k and parts[k - 1][0] not in legends else sep)
+             for k, (name, sep) in enumerate(parts)]
     assume(not any(name == "order" and parts[k - 1][0] not in legends for k, (name, _) in enumerate(parts) if k))
     pages, starts = compose(parts)
     assert starts_of(pages) == starts

@@ -1,7 +1,8 @@
 """Job states, their transitions, and the queries the intake, workers and reconciler need.
 
     received → queued → ocr → parsing → publishing → published
-                  ↑        └──────────┴────────────┴──→ failed
+                  ↑        ├──────────┴────────────┴──→ failed
+                  │        └──→ joined (a sheet of a drop read as one file: workers/sheets.py)
                   └── sent again by the sweep (its messages lost) or a replay
 Every transition is also written to job_events, with the seconds spent in the state left.
 """
@@ -17,17 +18,18 @@ from psycopg.types.json import Jsonb
 
 from workers.stores.postgres import Conn, unavailable_as_retryable
 
-STATES = ("received", "queued", "ocr", "parsing", "publishing", "published", "failed")
-FINAL = ("published", "failed")
+STATES = ("received", "queued", "ocr", "parsing", "publishing", "published", "failed", "joined")
+FINAL = ("published", "failed", "joined")
 IN_FLIGHT = ("received", "queued", "ocr", "parsing", "publishing")
 _ALLOWED = {
     "received": {"queued", "failed"},
     "queued": {"queued", "ocr", "failed"},
-    "ocr": {"queued", "ocr", "parsing", "failed"},
+    "ocr": {"queued", "ocr", "parsing", "failed", "joined"},
     "parsing": {"queued", "parsing", "publishing", "failed"},  # parsing again: its worker died mid-way
     "publishing": {"queued", "publishing", "published", "failed"},
     "published": {"queued"},
     "failed": {"queued"},
+    "joined": {"queued"},
 }
 
 
@@ -146,6 +148,13 @@ def get(conn: Conn, job_id: int) -> DictRow | None:
         return conn.execute("SELECT * FROM jobs WHERE id = %s", (job_id,)).fetchone()
 
 
+def latest(conn: Conn, bucket: str, key: str) -> DictRow | None:
+    """The job of the newest version of an object."""
+    with unavailable_as_retryable():
+        return conn.execute("SELECT * FROM jobs WHERE bucket = %s AND key = %s ORDER BY id DESC LIMIT 1",
+                            (bucket, key)).fetchone()
+
+
 def events(conn: Conn, job_id: int) -> list[DictRow]:
     with unavailable_as_retryable():
         return conn.execute("SELECT state, detail, at FROM job_events WHERE job_id = %s ORDER BY id", (job_id,)).fetchall()
@@ -157,7 +166,7 @@ def in_flight(conn: Conn, older_than_seconds: float) -> list[tuple[int, int, flo
     with unavailable_as_retryable():
         rows = conn.execute(
             "SELECT id, attempts, extract(epoch FROM now() - state_changed_at)::float AS idle FROM jobs "
-            "WHERE state NOT IN ('published', 'failed') AND state_changed_at < now() - make_interval(secs => %s) "
+            "WHERE state NOT IN ('published', 'failed', 'joined') AND state_changed_at < now() - make_interval(secs => %s) "
             "ORDER BY id",
             (older_than_seconds,),
         ).fetchall()

@@ -142,7 +142,8 @@ def drops_summary(conn: Conn) -> list[DictRow]:
     per minute over the last 10 minutes and the time the rest should take at that pace.
 
     A drop is `done` only when nothing is pending and every file its manifest names has
-    arrived: a scanner's lost upload must not read as a finished drop. Superseded failures
+    arrived: a scanner's lost upload must not read as a finished drop; a drop of sheets
+    only once its file has been read with the sheets that joined it. Superseded failures
     are not counted (the newer version's job is)."""
     with unavailable_as_retryable():
         rows = conn.execute(
@@ -150,6 +151,7 @@ def drops_summary(conn: Conn) -> list[DictRow]:
                    SELECT j.drop_name AS name, count(*) AS total,
                       count(*) FILTER (WHERE j.state = 'published') AS published,
                       count(*) FILTER (WHERE j.state = 'failed') AS failed,
+                      count(*) FILTER (WHERE j.state = 'joined') AS joined,
                       coalesce(sum(j.page_count) FILTER (WHERE j.state = 'published'), 0) AS pages,
                       coalesce(sum(j.page_count) FILTER (WHERE j.state = 'published'
                                AND j.state_changed_at >= now() - interval '10 minutes'), 0) / 10.0 AS pages_per_minute,
@@ -166,15 +168,19 @@ def drops_summary(conn: Conn) -> list[DictRow]:
                    GROUP BY d.name)
                SELECT coalesce(p.name, d.name) AS name, coalesce(p.total, 0) AS total,
                       coalesce(p.published, 0) AS published, coalesce(p.failed, 0) AS failed,
+                      coalesce(p.joined, 0) AS joined,
                       coalesce(p.pages, 0) AS pages, coalesce(p.pages_per_minute, 0) AS pages_per_minute,
                       coalesce(p.jobs_per_minute, 0) AS jobs_per_minute, p.started, p.last_change,
-                      d.manifest, coalesce(m.n, 0) AS missing
+                      d.manifest, coalesce(m.n, 0) AS missing,
+                      -- sheets joined since its file was last read (workers/sheets.py)
+                      coalesce(d.manifest->>'sheets' = 'true' AND d.changed_at > coalesce(d.assembled_at, '-infinity'),
+                               false) AS sheets_waiting
                FROM per_drop p FULL JOIN drops d ON d.name = p.name LEFT JOIN missing m ON m.name = d.name
                ORDER BY coalesce(p.newest, d.updated_at) DESC"""
         ).fetchall()
     for r in rows:
-        r["pending"] = r["total"] - r["published"] - r["failed"]
-        r["done"] = r["pending"] == 0 and r["missing"] == 0
+        r["pending"] = r["total"] - r["published"] - r["failed"] - r["joined"]
+        r["done"] = r["pending"] == 0 and r["missing"] == 0 and not r["sheets_waiting"]
         r["eta_minutes"] = round(r["pending"] / r["jobs_per_minute"], 1) if r["pending"] and r["jobs_per_minute"] else None
     return rows
 

@@ -78,6 +78,8 @@ def why_not(conn: Conn, job: DictRow | None, job_id: int, include_published: boo
     newer = _newer_published(conn, job)
     if newer:
         return "superseded", f"job {newer} published a newer version of {job['key']}"
+    if job["state"] == "joined":
+        return "joined", f"read as a sheet of {job['key'].rsplit('/', 1)[0]}/: replay that file's job"
     if job["state"] not in replayable_states(include_published):
         return "published", "already published (--published runs it again)"
     return None

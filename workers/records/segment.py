@@ -102,6 +102,11 @@ def segment(pages: Sequence[str]) -> list[Span]:
         opener = _opener(lines, i, closed) if closed != "head" else None
         if opener:
             first = _head_start(lines, last_closing, i, closed)  # the head's lines above the opener are its
+            if first == i == last_closing + 1 and line.kind == "date" and closed in ("signature", "closing") \
+                    and (not line.after_gap or lines[i + 1].after_gap):
+                # a date under a signature is its, unless set apart from it and close over the
+                # address (`Филиппов` / `4 марта 1950 г.` // `Председателю …`): the address opens
+                first += 1
             top = lines[first]
             points = (_OPENS[opener] + _CLOSED[closed] + (_PAGE_TOP if top.page_top else _GAP if top.after_gap else 0)
                       + _head_around(lines, first, i))
@@ -134,13 +139,14 @@ def _after(line: _Line, closed: str, i: int, last: int) -> tuple[str, int]:
 def _head_start(lines: list[_Line], last_closing: int, opener: int, closed: str) -> int:
     """The first line of the document `opener` opens: head lines above it (the item
     number, markings, an address block) after the previous document's last telling line
-    are its; but a date line straight under a signature is that signature's."""
+    are its; but a date line straight under a signature is that signature's, and so
+    are the stamps under them."""
     first = opener
     while first - 1 > last_closing and lines[first - 1].kind in _HEAD_KINDS:
         first -= 1
-    if first < opener and first - 1 == last_closing and lines[first].kind == "date" \
-            and closed in ("signature", "closing"):
-        first += 1
+    if closed in ("signature", "closing") and first - 1 == last_closing:
+        while first < opener and lines[first].kind in ("date", "stamp"):
+            first += 1  # and the stamps under it (`Расшифровано 13.IX.34 г.`)
     return first
 
 
@@ -149,6 +155,8 @@ def _opener(lines: list[_Line], i: int, closed: str) -> str | None:
     line, kind = lines[i], lines[i].kind
     if line.text[:1].islower():
         return None  # a sentence going on, whatever it holds
+    if i and lines[i - 1].text.endswith(":") and not line.after_gap:
+        return None  # what a line announces (`Слушали:` / `2. Заявление т. Чичерина …`)
     after = [ln.kind for ln in lines[i + 1: i + 3]]
     if kind == "item":  # a number alone opens nothing: a page number, a speck, a list's
         return "item_title" if after[:1] in (["heading"], ["title"]) else None
@@ -161,15 +169,15 @@ def _opener(lines: list[_Line], i: int, closed: str) -> str | None:
     # the address may have run into the body's first line where it ended in initials
     if kind == "date" and _address_under(lines, i):
         return "dated_address"
-    # after a legend nothing of the document before goes on but its apparatus: any head
+    # after a legend (or the apparatus) nothing of the document before goes on: any head
     # line opens the next (`Совершенно секретно`, `5 мая 1945 г.`, `Товарищу …`); after a
     # signature such a line may still be its own (`Экз. № 2`, `Копия: тов. …`)
-    if kind in ("marking", "date", "address") and closed == "legend":
+    if kind in ("marking", "date", "address") and closed in ("legend", "apparatus"):
         return "head_line"
     # after a signature, a head of its own: two head lines or more, then the body
     # (`Сов. секретно` / `Товарищу Сталину`, an address over a salutation), or a
     # salutation straight over the body (`Товарищ Ким Ир Сен!`)
-    if kind in ("marking", "address") and closed == "signature" and \
+    if kind in ("marking", "address") and closed in ("signature", "closing") and \
             (_head_block(lines, i) >= 2 or line.text.endswith("!") and _head_block(lines, i) == 1):
         return "head_block"
     return None
@@ -230,7 +238,8 @@ def _lines(pages: Sequence[str]) -> list[_Line]:
             # tesseract puts one inside a paragraph now and then
             prev = out[-1] if out and (blanks <= 1 or top) else None
             gap = blanks > 0
-            if prev and width and textmod.continues(prev.text, t, width):
+            if prev and (width and textmod.continues(prev.text, t, width) or _NUMBER_DUE.search(prev.text)
+                         and t[:1].isdigit()):
                 prev.text, prev.last = f"{prev.text} {t}", Place(page_no, n)
             else:
                 out.append(_Line(Place(page_no, n), Place(page_no, n), t, after_gap=gap, page_top=top))
@@ -249,9 +258,10 @@ def kind_of(t: str) -> str:
     item = ITEM_RE.match(t)
     if item and item.end() >= len(t.rstrip(". ")):
         return "item"
-    if LEGEND_RE.search(t) or _COPY_KIND.fullmatch(t) or not is_prose(t) and archival.find_references(t):
+    if LEGEND_RE.search(t) or _COPY_KIND.fullmatch(t) or _NOTE.match(t) or \
+            not is_prose(t) and archival.find_references(t):
         return "legend"
-    if APPARATUS_RE.match(t) or PUBLICATION_RE.search(t):
+    if APPARATUS_RE.match(t) or PUBLICATION_RE.search(t) or _PUBLISHED_IN.search(t):
         return "apparatus"
     ws = words(t)
     rest = t[item.end():] if item else t  # `№ 57. Из письма …`
@@ -270,12 +280,14 @@ def kind_of(t: str) -> str:
         return "marking"
     if STAMP_RE.match(t):
         return "stamp"  # `Отправлено 13.6.51 г. 02 час. 40 мин.`: the head's, or the closing's
-    if is_date_line(t, len(find_dates(t))):
-        return "date"
+    if is_date_line(t, len(find_dates(t))) or _TOWN.fullmatch(t):
+        return "date"  # the place goes with the date: `12.05.1938` / `г. Воронеж`
     if (address := ADDRESS_RE.match(t)) and not is_prose(t[address.end():]):
         return "address"
     if t.endswith("!") and len(ws) <= 6:
         return "address"  # a salutation
+    if _addressed(t, ws):
+        return "address"
     if is_prose(t):
         return "body"
     if ROLE_RE.match(t) and ws and _dative(ws[0]):
@@ -289,6 +301,35 @@ def _dative(word: str) -> bool:
     return "datv" in morph.parses(word)[0].tag
 
 
+def _addressed(t: str, ws: list[str]) -> bool:
+    """A line of an address block that may read as a sentence ending in initials or as a
+    signature: to whom (`Заместителю председателя КПК тов. ШКИРЯТОВУ М.Ф.`), to which body (`В Комиссию
+    партийного контроля при ЦК ВКП(б)`), from whom (`от бывшего члена ВКП(б) Полякова …`)."""
+    if not ws or has_verb(ws):
+        return False
+    to_whom = _TO_WHOM.search(t)
+    if to_whom and len(ws) <= 14 and (_dative(to_whom.group(1).lower()) or ws[0][0].isupper() and _dative(ws[0])):
+        return True  # also `МОСКВА, КРЕМЛЬ, ТОВ. СТАЛИНУ`
+    if _TO_BODY.match(t) and len(ws) <= 10 and not t.endswith("."):
+        return True
+    return bool(_FROM.match(t)) and len(ws) <= 40
+
+
+_TO_WHOM = re.compile(r"(?:^|[\s,.(])(?:[Тт]оварищ(?:у|ам)|ТОВАРИЩУ|[Тт]ов\.|ТОВ\.|т\.\s?т\.|тт\.|т\.)\s*([А-ЯЁ][А-ЯЁа-яё-]+)")
+_TO_BODY = re.compile(r"В\s+(?:[А-ЯЁ][а-яё]+|[А-ЯЁ]{2,})")  # `В Комиссию …`, `В ЦК …`
+_FROM = re.compile(r"от\s+(?:гр\.|граждан|бывш|член|рабоч|колхозни|крестьян|служащ|студент|учител|[А-ЯЁ])")
+
+
+# the editor's note of what is written on the document (`На документе резолюция: …`,
+# `В левом верхнем углу помета …`): the legend's, not a title
+_NOTE = re.compile(r"\W*(?:на\s+(?:первом\s+листе\s+|полях\s+|обороте\s+)?(?:документе|заявлении|письме|записке"
+                   r"|телеграмме|тексте|бланке|обложке|конверте|справке|шифровке|подлиннике|копии|полях|обороте)"
+                   r"(?![а-яё])|(?:в\s+)?(?:левом|правом)\s+(?:верхнем|нижнем)\s+углу)", re.IGNORECASE)
+# a line that ends waiting for its number (`… М., 2004. С.` / `211.`, `Д. 48. Л.` / `3—4 об.`)
+_NUMBER_DUE = re.compile(r"(?<![А-ЯЁа-яё])(?:С|Л|Т|Д|Оп|Ф|Кн|Вып|№)\.?$")
+_TOWN = re.compile(r"г\.\s?[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?\.?")
+# where a collection was published: `Документы внешней политики. 1939 год. Т. XXII. М., 1992.`
+_PUBLISHED_IN = re.compile(r"(?<![А-ЯЁа-яё])(?:М|Л|СПб|Киев|Минск|Новосибирск|Нью-Йорк)\.?,\s*(?:18|19|20)\d\d(?!\d)")
 # what the copy is, alone on a line: the legend's last words (`Заверенная копия.`)
 _COPY_KIND = re.compile(r"\W*(?:(?:заверенная|машинописная|рукописная)\s+)?(?:копия|подлинник|автограф|отпуск)"
                         r"(?:[.,]\s*(?:машинопись|рукопись|автограф)?)?\.?", re.IGNORECASE)

@@ -85,9 +85,9 @@ def remove_record(s3: Minio, bucket: str, record_id: str) -> None:
             s3.remove_object(bucket, key)
 
 
-def list_objects(s3: Minio, bucket: str) -> Iterator[tuple[str, str, int]]:
-    """(key, eTag, size) of every object in the bucket."""
-    with unavailable_as_retryable(f"list s3://{bucket}"):
-        for obj in s3.list_objects(bucket, recursive=True):
+def list_objects(s3: Minio, bucket: str, prefix: str = "") -> Iterator[tuple[str, str, int]]:
+    """(key, eTag, size) of every object in the bucket (under `prefix`)."""
+    with unavailable_as_retryable(f"list s3://{bucket}/{prefix}"):
+        for obj in s3.list_objects(bucket, prefix=prefix or None, recursive=True):
             if not obj.is_dir:
                 yield obj.object_name, (obj.etag or "").strip('"'), obj.size or 0

@@ -182,12 +182,13 @@ def document_counts(conn: Conn, source_uris: list[str]) -> dict[str, int]:
     return {r["source_uri"]: r["n"] for r in rows}
 
 
-def other_documents(conn: Conn, source_uri: str, keep: list[str]) -> list[str]:
-    """The ids of a source's records other than `keep`: documents an earlier reading found."""
+def other_documents(conn: Conn, source_uris: list[str], keep: list[str]) -> list[tuple[str, str]]:
+    """(id, source uri) of these sources' records other than `keep`: documents an earlier
+    reading found."""
     with unavailable_as_retryable():
-        rows = conn.execute("SELECT id FROM documents WHERE source_uri = %s AND NOT (id = ANY(%s)) ORDER BY id",
-                            (source_uri, keep)).fetchall()
-    return [r["id"] for r in rows]
+        rows = conn.execute("SELECT id, source_uri FROM documents WHERE source_uri = ANY(%s) AND NOT (id = ANY(%s)) "
+                            "ORDER BY id", (source_uris, keep)).fetchall()
+    return [(r["id"], r["source_uri"]) for r in rows]
 
 
 def delete_documents(conn: Conn, ids: list[str]) -> None:

@@ -1,7 +1,9 @@
 """The job's tasks: start (queue ocr) fans a source out by page, ocr_page (ocr) reads one
-page, parse (parse) puts the pages back in order and builds the record, publish
-(publish) writes it out. Transient failures of the stores are retried with capped
-exponential backoff; bad input fails its job at once with its failure code.
+page, parse (parse) puts the pages back in order and builds a record per document,
+publish (publish) writes them out. The images of a drop read as one file (workers/sheets.py)
+each join their drop at start; the file's own job reads them all as one source.
+Transient failures of the stores are retried with capped exponential backoff; bad input
+fails its job at once with its failure code.
 
 Every task names the `attempt` of its job it belongs to (jobs.attempts when it was sent):
 when the sweep or a replay has sent the job again since, the task is a leftover and does
@@ -17,10 +19,10 @@ import redis.exceptions
 from celery import Task, chord
 from kombu.transport.redis import Channel as RedisChannel
 
-from workers import drops, pipeline, sweep
+from workers import drops, pipeline, sheets, sweep
 from workers.celery_app import app, ocr_queue, queue_again, send_starts
 from workers.config import get_settings
-from workers.errors import DeloError, FailureCode, UnavailableError, retry_delay
+from workers.errors import DeloError, FailureCode, InputError, UnavailableError, retry_delay
 from workers.ledger import jobs as ledger
 from workers.ledger import metrics
 from workers.ocr import stage
@@ -94,9 +96,16 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     settings, attempt, db = get_settings(), job["attempts"], resources.db()
     ledger.transition(db, job_id, "ocr", attempt=attempt)
     resources.sweep_cache()
+    manifest = drops.manifest_of(db, job["drop_name"])
+    if sheets.is_sheet(job, manifest):
+        # its pages are read by its drop's file job, which the sweep makes once all are in
+        sheets.touch(db, job["drop_name"])
+        if ledger.transition(db, job_id, "joined", attempt=attempt, only_from=("ocr",),
+                             detail={"file": sheets.folder_key(job["drop_name"])}):
+            sweep.forget(resources.broker(), job_id)
+        return
     try:
-        stage.check_size(job["size"] or 0, job["key"], settings)  # the event's size: not downloaded to be refused
-        source = stage.open_source(resources.fetch(job), settings, name=job["key"])
+        source, pages, images = _open(job, manifest, settings)
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -104,38 +113,71 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
         return
     ledger.transition(db, job_id, "ocr", page_count=source.page_count, detail={"pages": source.page_count},
                       attempt=attempt)
-    after = {"job_id": job_id, "source": source.meta(), "attempt": attempt}
-    if source.page_count == 1:
+    after: dict = {"job_id": job_id, "source": source.meta(), "attempt": attempt}
+    if images:
+        after["images"] = images
+    if len(pages) == 1:
         # a single page is read here: a second task would only add a hop and a download
-        parse.apply_async(([_read_page(source, 1)],), kwargs=after)
+        parse.apply_async(([_read(job, **pages[0])],), kwargs=after)
         return
     # one task per page: every worker takes a share of a long document; the source was
     # checked here once, so a page task only renders and reads its page
     queue = ocr_queue(job["drop_name"])
-    chord(ocr_page.s(job_id=job_id, number=n, source=source.meta(), attempt=attempt).set(queue=queue)
-          for n in range(1, source.page_count + 1))(parse.s(**after))
+    chord(ocr_page.s(job_id=job_id, attempt=attempt, **page).set(queue=queue) for page in pages)(parse.s(**after))
 
 
-def _read_page(source: Source, number: int) -> dict:
-    """A page's result, or its failure as data: one bad page fails the job, not the chord."""
+def _open(job: dict, manifest: dict | None, settings) -> tuple[Source, list[dict], list[str] | None]:
+    """The job's source checked and opened, a page task's arguments for each of its pages,
+    and for a drop read as one file (workers/sheets.py) the image each page is on."""
+    if not sheets.is_file_job(job):
+        stage.check_size(job["size"] or 0, job["key"], settings)  # the event's size: not downloaded to be refused
+        source = stage.open_source(resources.fetch(job), settings, name=job["key"])
+        return source, [{"number": n, "source": source.meta()} for n in range(1, source.page_count + 1)], None
+    parts = sheets.open_members(sheets.members(resources.s3(), job["bucket"], job["drop_name"], manifest), settings,
+                                lambda key, etag: resources.fetch(_sheet_job(job, key, etag)))
+    if not parts:
+        raise InputError(FailureCode.EMPTY_FILE, f"{job['key']}: the drop holds no sheets")
+    pages: list[dict] = []
+    images: list[str] = []
+    for key, etag, part in parts:
+        for page in range(1, part.page_count + 1):
+            pages.append({"number": len(pages) + 1, "source": part.meta(),
+                          "sheet": {"key": key, "version": etag, "page": page}})
+            images.append(key.removeprefix(job["key"]))
+    return sheets.whole([part for _, _, part in parts], resources.cache_path(job), job["key"]), pages, images
+
+
+def _sheet_job(job: dict, key: str, etag: str) -> dict:
+    """What fetching one image of a drop read as one file needs (resources.fetch)."""
+    return {**job, "key": key, "version": etag, "version_id": None}
+
+
+def _read(job: dict, number: int, source: dict, sheet: dict | None = None) -> dict:
+    """Page `number`'s result, or its failure as data: one bad page fails the job, not the
+    chord. `sheet`: the page is page `sheet["page"]` of one image of a drop read as one file."""
+    path = resources.fetch(_sheet_job(job, sheet["key"], sheet["version"]) if sheet else job)
     try:
-        return stage.read_page(source, number, get_settings()).as_task()
+        result = stage.read_page(Source.from_meta(path, source), sheet["page"] if sheet else number, get_settings())
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
         return {"number": number, "failure": [exc.code.value, f"page {number}: {exc.message}"]}
+    return {**result.as_task(), "number": number}
 
 
 @app.task(name="delo.ocr_page", base=JobTask, bind=True)
-def ocr_page(self, *, job_id: int, number: int, source: dict, attempt: int | None = None) -> dict:
+def ocr_page(self, *, job_id: int, number: int, source: dict, attempt: int | None = None,
+             sheet: dict | None = None) -> dict:
     job = _job(job_id, attempt, ("ocr",))
     if job is None:
         return {"number": number, "failure": ["SUPERSEDED", "the job moved on before this page"]}
-    return _read_page(Source.from_meta(resources.fetch(job), source), number)
+    return _read(job, number, source, sheet)
 
 
 @app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
-def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | None = None) -> None:
+def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | None = None,
+          images: list[str] | None = None) -> None:
+    """`images`: for a drop read as one file, the image each page is on."""
     # `parsing` too: the same task delivered again because its worker died while parsing
     job = _job(job_id, attempt, ("ocr", "parsing"))
     if job is None:
@@ -160,7 +202,7 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
         records = pipeline.finish(
             Source.from_meta(resources.cache_path(job), source), [PageResult.from_task(p) for p in pages],
             uri=ledger.source_uri(job["bucket"], job["key"]), version=job["version"], drop=job["drop_name"],
-            manifest=drops.manifest_of(db, job["drop_name"]), settings=get_settings())
+            manifest=drops.manifest_of(db, job["drop_name"]), settings=get_settings(), images=images)
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -168,12 +210,14 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
         return
     if ledger.transition(db, job_id, "publishing", record_id=records[0]["id"], attempt=attempt) is None:
         return
-    publish.apply_async(kwargs={"job_id": job_id, "records": records, "attempt": attempt})
+    # a drop's images read alone before its manifest said they were sheets: their records go
+    replaces = [ledger.source_uri(job["bucket"], job["key"] + name) for name in dict.fromkeys(images or ())]
+    publish.apply_async(kwargs={"job_id": job_id, "records": records, "attempt": attempt, "replaces": replaces})
 
 
 @app.task(name="delo.publish", base=JobTask, bind=True, ignore_result=True)
 def publish(self, *, job_id: int, records: list[dict] | None = None, record: dict | None = None,
-            attempt: int | None = None) -> None:
+            attempt: int | None = None, replaces: list[str] | None = None) -> None:
     """`records`: the source's, one per document; `record`: a message sent before sources
     held several documents, still in a queue when workers were upgraded."""
     job = _job(job_id, attempt, ("publishing",))
@@ -184,7 +228,7 @@ def publish(self, *, job_id: int, records: list[dict] | None = None, record: dic
     if not records:
         raise ValueError(f"job {job_id}: a publish task without records")
     publish_records(records, db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
-                    settings=get_settings())
+                    settings=get_settings(), replaces=replaces or ())
     if ledger.transition(resources.db(), job_id, "published", record_id=records[0]["id"], attempt=job["attempts"],
                          only_from=("publishing",), detail=metrics.published_detail(records)):
         sweep.forget(resources.broker(), job_id)
@@ -211,7 +255,9 @@ def sweep_now() -> dict | None:
             channel = conn.default_channel
             if not isinstance(channel, RedisChannel):  # the sweep reads kombu's Redis structures
                 raise TypeError(f"the sweep needs kombu's Redis transport, not {type(channel).__name__}")
-            return sweep.sweep(resources.db(), channel.client, channel.qos, get_settings(), enqueue)
+            done = sweep.sweep(resources.db(), channel.client, channel.qos, get_settings(), enqueue)
+            done["sheets_files"] = len(sheets.assemble(resources.db(), resources.s3(), get_settings(), enqueue))
+            return done
     except PASSING as exc:
         resources.reset_db()
         log.warning("sweep skipped: %s", exc)
