@@ -73,7 +73,7 @@ def test_a_drop_of_sheets_is_read_as_one_file(tmp_path, s3, db, intake, workers,
     shown = httpx.get(f"{dashboard}/jobs/{file_job['id']}", headers=viewer).text
     assert "Document 2 of 2" in shown and "0048.png, 0049.png" in shown
     drop = httpx.get(f"{dashboard}/drops/{DROP}", headers=viewer).text
-    assert "sheets joined" in drop
+    assert "sheets joined" in drop and "(the sheets as one file)" in drop
 
     # sheet 49 scanned again (the same page, saved anew): it joins, and the file is read
     # again as a new version

@@ -102,11 +102,6 @@ def segment(pages: Sequence[str]) -> list[Span]:
         opener = _opener(lines, i, closed) if closed != "head" else None
         if opener:
             first = _head_start(lines, last_closing, i, closed)  # the head's lines above the opener are its
-            if first == i == last_closing + 1 and line.kind == "date" and closed in ("signature", "closing") \
-                    and (not line.after_gap or lines[i + 1].after_gap):
-                # a date under a signature is its, unless set apart from it and close over the
-                # address (`Филиппов` / `4 марта 1950 г.` // `Председателю …`): the address opens
-                first += 1
             top = lines[first]
             points = (_OPENS[opener] + _CLOSED[closed] + (_PAGE_TOP if top.page_top else _GAP if top.after_gap else 0)
                       + _head_around(lines, first, i))
