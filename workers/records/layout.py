@@ -25,7 +25,7 @@ from workers.records.vocabulary import ADDRESS_RE, ADDRESS_WORD_RE, DOC_TYPE_RE,
 
 _WORD = re.compile(r"[А-Яа-яЁёA-Za-z]{2,}")
 # `№ 57.` / `57.` / `Документ № 57` opening a text: the collection numbers its items
-ITEM_RE = re.compile(r"^(?:документ\s+)?(?:№\s*)?\d{1,4}\s*\.?\s*(?=$|[А-ЯЁA-Z«\"])", re.IGNORECASE)
+ITEM_RE = re.compile(r"^(?:документ\s+)?(?:№{1,2}\s*)?\d{1,4}\s*\.?\s*(?=$|[А-ЯЁA-Z«\"])", re.IGNORECASE)
 STAMP_RE = re.compile(
     r"^\W*(?:расшифрован|получен|поступил|отправлен|передан[ао]?\s+по|вх(?:одящий|\.)"
     r"|зарегистрирован|принят[ао]?\s+(?:по|в)|доложено|разослано|рассылка|резолюция\s*:|виза|помета)",

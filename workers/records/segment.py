@@ -150,7 +150,7 @@ def _opener(lines: list[_Line], i: int, closed: str) -> str | None:
     line, kind = lines[i], lines[i].kind
     if line.text[:1].islower():
         return None  # a sentence going on, whatever it holds
-    if i and lines[i - 1].text.endswith(":") and not line.after_gap:
+    if i and lines[i - 1].text.endswith(":"):
         return None  # what a line announces (`Слушали:` / `2. Заявление т. Чичерина …`)
     after = [ln.kind for ln in lines[i + 1: i + 3]]
     if kind == "item":  # a number alone opens nothing: a page number, a speck, a list's
