@@ -58,6 +58,20 @@ class Analysis:
     stroke_px: float  # recorded, not acted on (see the module's docstring)
     skew_degrees: float
     steps: tuple[str, ...]
+    crop: tuple[int, int] = (0, 0)  # (x, y) of the prepared image's corner in the rotated page
+
+    def to_page(self, shape: tuple[int, int], left: int, top: int, width: int, height: int) -> tuple[int, int, int, int]:
+        """A box in the pixels of the prepared image, in the page's own pixels (`shape`:
+        the page's height and width): the crop undone, then the rotation."""
+        xs = np.array([left, left + width, left, left + width], dtype=np.float64) + self.crop[0]
+        ys = np.array([top, top, top + height, top + height], dtype=np.float64) + self.crop[1]
+        if "deskew" in self.steps:
+            h, w = shape
+            back = cv2.invertAffineTransform(cv2.getRotationMatrix2D((w / 2, h / 2), -self.skew_degrees, 1.0))
+            xs, ys = back[0, 0] * xs + back[0, 1] * ys + back[0, 2], back[1, 0] * xs + back[1, 1] * ys + back[1, 2]
+        x0, y0 = max(int(round(xs.min())), 0), max(int(round(ys.min())), 0)
+        x1, y1 = min(int(round(xs.max())), shape[1]), min(int(round(ys.max())), shape[0])
+        return x0, y0, max(x1 - x0, 0), max(y1 - y0, 0)
 
 
 def prepare(gray: np.ndarray) -> tuple[Analysis, np.ndarray | None]:
@@ -86,12 +100,13 @@ def prepare(gray: np.ndarray) -> tuple[Analysis, np.ndarray | None]:
         out = rotate(out, -skew)
         ink = _ink(out)
     box = content_box(ink, out.shape)
+    crop = (0, 0)
     if box is not None:
         y0, y1, x0, x1 = box
         if (y1 - y0) * (x1 - x0) <= CROP_BELOW * h * w:
             steps.append("crop_margins")
-            out = out[y0:y1, x0:x1]
-    analysis = Analysis(round(specks, 1), level, uneven, round(stroke, 1), skew, tuple(steps))
+            out, crop = out[y0:y1, x0:x1], (int(x0), int(y0))
+    analysis = Analysis(round(specks, 1), level, uneven, round(stroke, 1), skew, tuple(steps), crop)
     return analysis, (out if steps else None)
 
 

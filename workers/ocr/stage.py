@@ -31,14 +31,20 @@ class PageResult:
     # words tesseract was unsure of (below settings.uncertain_word_confidence); a default,
     # so page results serialised before this field existed still load
     uncertain_words: tuple[str, ...] = ()
+    # every word with its box in this page's pixels (width × height at dpi):
+    # (text, confidence, left, top, width, height, line of `text`, block); what ALTO and
+    # the searchable PDF are made of (workers/outputs), never part of the record's JSON
+    words: tuple[tesseract.WordBox, ...] = ()
 
     def as_task(self) -> dict[str, Any]:
         """What a page task hands to the parse task (JSON)."""
-        return {**vars(self), "steps": list(self.steps), "uncertain_words": list(self.uncertain_words)}
+        return {**vars(self), "steps": list(self.steps), "uncertain_words": list(self.uncertain_words),
+                "words": [list(w) for w in self.words]}
 
     @classmethod
     def from_task(cls, data: dict[str, Any]) -> PageResult:
-        return cls(**{**data, "steps": tuple(data["steps"]), "uncertain_words": tuple(data.get("uncertain_words", ()))})
+        return cls(**{**data, "steps": tuple(data["steps"]), "uncertain_words": tuple(data.get("uncertain_words", ())),
+                      "words": tuple(tuple(w) for w in data.get("words", ()))})
 
     def as_record_page(self) -> dict[str, Any]:
         return {
@@ -166,4 +172,6 @@ def ocr_page(page: pages.Page, settings: Settings) -> PageResult:
         number=page.number, text=found.text, confidence=found.confidence, dpi=page.dpi,
         width=width, height=height, skew_degrees=analysis.skew_degrees, steps=analysis.steps,
         seconds=round(time.perf_counter() - started, 3), uncertain_words=found.uncertain,
+        words=tuple((w.text, w.conf, *analysis.to_page((height, width), w.left, w.top, w.width, w.height),
+                     w.line, w.block) for w in found.boxes),
     )

@@ -1,9 +1,10 @@
 """Tesseract: probe the installed program's version and languages, read one page image
 with the engine kept loaded (workers/ocr/engine.py).
 
-One reading per page gives both the text and the word confidences (TSV); the text is
-rebuilt from the TSV in tesseract's own reading order, and the words tesseract was unsure
-of come from the same reading: no second pass, no second reading to disagree with.
+One reading per page gives the text, the word confidences and the words' boxes (TSV); the
+text is rebuilt from the TSV in tesseract's own reading order, and the words tesseract was
+unsure of, and the boxes ALTO and the searchable PDF place words by, come from the same
+reading: no second pass, no second reading to disagree with.
 """
 
 from __future__ import annotations
@@ -19,6 +20,24 @@ import pytesseract
 from workers.errors import ConfigError, FailureCode
 from workers.ocr.engine import TSV_COLUMNS, engine
 
+# a word as pages carry it: (text, confidence, left, top, width, height, line, block)
+WordBox = tuple[str, float, int, int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word where tesseract found it: its box in the pixels of the image it read, its
+    confidence (0..100), and its place in the reading (the line of the page's text it is
+    on, counted as the text's lines are, and the block it belongs to)."""
+    text: str
+    conf: float
+    left: int
+    top: int
+    width: int
+    height: int
+    line: int
+    block: int
+
 
 @dataclass(frozen=True)
 class Recognised:
@@ -26,6 +45,7 @@ class Recognised:
     confidence: float | None  # mean word confidence 0..100, None when no word was found
     words: int
     uncertain: tuple[str, ...] = ()  # words below the confidence asked for, in reading order
+    boxes: tuple[Word, ...] = ()
 
 
 @lru_cache
@@ -78,6 +98,7 @@ def _from_tsv(data: dict[str, list[str]], uncertain_below: float = 0.0) -> Recog
     lines: list[str] = []
     confs: list[float] = []
     uncertain: list[str] = []
+    boxes: list[Word] = []
     key = None
     block_par = None
     current: list[str] = []
@@ -97,7 +118,9 @@ def _from_tsv(data: dict[str, list[str]], uncertain_below: float = 0.0) -> Recog
                 lines.append("")  # a blank line between paragraphs, as tesseract's txt does
             current, key, block_par = [], k, bp
         current.append(word)
+        boxes.append(Word(word, conf, int(data["left"][i]), int(data["top"][i]), int(data["width"][i]),
+                          int(data["height"][i]), line=len(lines), block=int(data["block_num"][i])))
     if current:
         lines.append(" ".join(current))
     mean = round(sum(confs) / len(confs), 2) if confs else None
-    return Recognised("\n".join(lines), mean, len(confs), tuple(uncertain))
+    return Recognised("\n".join(lines), mean, len(confs), tuple(uncertain), tuple(boxes))

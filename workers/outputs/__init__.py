@@ -1,0 +1,1 @@
+"""What a reading gives beside the record: ALTO 4 and the searchable PDF."""
