@@ -14,8 +14,9 @@ files; bare and delo alternate page by page (and which goes first), so both see 
 same load from anything else on the machine; `--repeat 3` keeps each side's fastest
 of three runs, which steadies the times on a shared machine. Prints CER (whitespace-normalised
 Levenshtein) and seconds per page of each, their ratios (and the ratio of CPU seconds,
-which other work on the machine does not stretch), real print page by page, then
-the peak RSS of `delo ingest` on a generated 100-page PDF. Exits non-zero when the
+which other work on the machine does not stretch), real print page by page, what the
+outputs (ALTO and the searchable PDF, from the same reading) add per page, then the peak
+RSS of `delo ingest` (outputs included) on a generated 100-page PDF. Exits non-zero when the
 corpus is missing: the bench has nothing to say without it.
 """
 
@@ -37,8 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from samples.synthetic import paginate, render_page, save_pdf  # noqa: E402
+from workers import outputs  # noqa: E402
 from workers.config import Settings  # noqa: E402
-from workers.ocr import ocr_file  # noqa: E402
+from workers.ocr import ocr_file, stage  # noqa: E402
+from workers.ocr.stage import OcrResult  # noqa: E402
+from workers.outputs.pdf import SourcePage  # noqa: E402
 from workers.threads import one_per_process  # noqa: E402
 
 one_per_process()  # as delo's entry points do; bare tesseract runs with the same limits
@@ -105,6 +109,36 @@ def delo(path: Path, settings: Settings) -> tuple[str, float, float]:
     started, cpu = time.perf_counter(), cpu_seconds()
     text = ocr_file(path, settings).text
     return text, time.perf_counter() - started, cpu_seconds() - cpu
+
+
+def delo_with_outputs(path: Path, settings: Settings, folder: Path) -> tuple[str, float, float]:
+    """delo's reading and, from it, the page's ALTO and searchable PDF (workers/outputs),
+    as `delo ingest` and the stack write them."""
+    started, cpu = time.perf_counter(), cpu_seconds()
+    source = stage.open_source(path, settings)
+    result = OcrResult(source.content_type, source.sha256, "tesseract", settings.ocr_languages,
+                       pages=stage.read_pages(source, settings))
+    record = {"source": {"uri": path.as_uri()}, "ocr": {"engine": result.engine}}
+    outputs.write(folder, path.stem, record, result.pages,
+                  [SourcePage(path, source.kind, p.number) for p in result.pages], which=list(outputs.KINDS))
+    return result.text, time.perf_counter() - started, cpu_seconds() - cpu
+
+
+def outputs_cost(pages: list[tuple[str, Path, str]], settings: Settings, folder: Path) -> None:
+    """Seconds per page of delo's reading alone and with its outputs, page by page
+    alternating which goes first, in the same run: what ALTO and the PDF add."""
+    alone = with_outputs = 0.0
+    for i, (_, path, _) in enumerate(pages):
+        if i % 2:
+            alone += delo(path, settings)[1]
+            with_outputs += delo_with_outputs(path, settings, folder)[1]
+        else:
+            with_outputs += delo_with_outputs(path, settings, folder)[1]
+            alone += delo(path, settings)[1]
+    n = len(pages)
+    print(f"outputs (ALTO + searchable PDF) on {n} pages: {alone / n:.3f} s/page reading alone, "
+          f"{with_outputs / n:.3f} s/page with them: ratio {ratio(with_outputs, alone):.3f} "
+          f"({100 * (ratio(with_outputs, alone) - 1):+.1f}%)\n")
 
 
 def run_both(pages: list[tuple[str, Path, str]], settings: Settings, repeat: int) -> tuple[dict, dict]:
@@ -191,6 +225,7 @@ def main() -> None:
     ap.add_argument("--kinds", nargs="*", default=list(KINDS), choices=KINDS)
     ap.add_argument("--repeat", type=int, default=1, help="runs per page and side; the fastest counts")
     ap.add_argument("--rss-pages", type=int, default=100, help="pages in the generated PDF (0: skip)")
+    ap.add_argument("--no-outputs", action="store_true", help="skip timing the outputs (ALTO, searchable PDF)")
     args = ap.parse_args()
     dev, real = args.shared / "corpus" / "dev", args.shared / "corpus" / "realprint"
     for folder in (dev, real):
@@ -206,6 +241,9 @@ def main() -> None:
         for languages in args.languages:
             bare, ours = run_both(pages, Settings(ocr_languages=languages), args.repeat)
             report(pages, bare, ours, languages)
+        if not args.no_outputs:
+            (tmp / "outputs").mkdir()
+            outputs_cost(pages, Settings(ocr_languages=args.languages[0]), tmp / "outputs")
 
         if args.rss_pages:
             texts = [t for f in sorted(dev.glob("*.txt")) for t in paginate(f.read_text(encoding="utf-8"))]

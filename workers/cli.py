@@ -78,14 +78,22 @@ def ingest(
         "--sheets", help="with --drop: the files are the sheets of one delo (one image each), read as one file in "
                          "name order, or the order the manifest lists (a manifest with \"sheets\": true says so "
                          "too); OUT/<drop>.json, or <drop>.<n>.json per document")] = False,
+    outputs: Annotated[str | None, typer.Option(
+        "--outputs", help="beside each record: alto (ALTO 4 XML, <name>.alto.xml), pdf (the searchable PDF, "
+                          "<name>.pdf), comma-separated; '' for none [default: DELO_OUTPUTS, alto,pdf]")] = None,
 ) -> None:
     """OCR and parse each file in-process; one JSON record per document in OUT."""
     from workers import drops
+    from workers.outputs import kinds
     from workers.pipeline import process_file, process_sheets
-    from workers.stores.localdir import write_records
+    from workers.stores.localdir import output_sink, write_records
     from workers.stores.sqlite import SqliteStore
 
     settings = get_settings()
+    try:
+        which = kinds(settings.outputs if outputs is None else outputs)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--outputs") from None
     if manifest and not drop:
         raise typer.BadParameter("--manifest goes with --drop NAME")
     try:  # the same reading of a manifest as the stack's
@@ -117,8 +125,10 @@ def ingest(
             try:
                 if missing := [f for f in unit if not f.exists()]:
                     raise DeloError(FailureCode.NOT_FOUND, f"{missing[0]} does not exist")
-                found = process_sheets(unit, settings, drop=name, manifest=metadata, on_page=on_page) if sheets \
-                    else process_file(label, settings, drop=drop, manifest=metadata, on_page=on_page)
+                sink = output_sink(out, name, which) if which else None
+                found = process_sheets(unit, settings, drop=name, manifest=metadata, on_page=on_page, sink=sink) \
+                    if sheets else process_file(label, settings, drop=drop, manifest=metadata, on_page=on_page,
+                                                sink=sink)
             except Exception as exc:  # a bug in one file must not stop the others either
                 failure = exc if isinstance(exc, DeloError) else \
                     DeloError(FailureCode.INTERNAL, f"{type(exc).__name__}: {exc}")

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     page_timeout_seconds: int = 120
     render_timeout_seconds: int = 60
     low_confidence: float = 60.0
+    # What each document gets beside its record, from the same reading (workers/outputs):
+    # `alto` (ALTO 4 XML), `pdf` (the searchable PDF); comma-separated, empty for none.
+    outputs: str = "alto,pdf"
 
     # Limits: each gives its own failure code when exceeded.
     max_file_bytes: int = 512 * 1024 * 1024

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import redis
 from minio import Minio
 
+from workers import outputs
 from workers.config import Settings
 from workers.errors import UnavailableError
+from workers.ocr.stage import PageResult
+from workers.outputs.pdf import SourcePage
+from workers.pipeline import Sink
 from workers.records.morph import lemmas
 from workers.stores import objectstore, postgres
 
@@ -59,6 +65,23 @@ def publish(records: list[dict], *, db, s3: Minio, stream: redis.Redis, settings
         withdrawn_entry(stream, settings, record_id, uri)
     if gone:
         postgres.delete_documents(db, [record_id for record_id, _ in gone])
+
+
+def outputs_sink(s3: Minio, settings: Settings) -> Sink | None:
+    """Writes each document's outputs (workers/outputs) to the records bucket beside its
+    record (`<id>.alto.xml`, `<id>.pdf`), before the record that names them is published;
+    None when the settings ask for none."""
+    which = outputs.kinds(settings.outputs)
+    if not which:
+        return None
+
+    def sink(record: dict, pages: list[PageResult], sources: list[SourcePage]) -> dict[str, str]:
+        with tempfile.TemporaryDirectory(prefix="delo-outputs-") as tmp:
+            written = outputs.write(Path(tmp), record["id"], record, pages, sources, which=which)
+            for kind, path in written.items():
+                objectstore.put_file(s3, settings.records_bucket, path.name, path, outputs.CONTENT_TYPES[kind])
+        return {kind: path.name for kind, path in written.items()}
+    return sink
 
 
 def withdrawn_entry(stream: redis.Redis, settings: Settings, record_id: str, uri: str) -> bool:

@@ -118,10 +118,13 @@ def test_a_new_reading_with_fewer_documents_withdraws_the_others(tmp_path: Path)
     scan, out = tmp_path / "file.tif", tmp_path / "out"
     scans.tiff(scan, [scans.PAGE_TWO, scans.TELEGRAM])
     assert run("ingest", str(scan), "--out", str(out), "-q").returncode == 0
-    assert sorted(p.name for p in out.glob("*.json")) == ["file.tif.1.json", "file.tif.2.json"]
+    assert sorted(p.name for p in out.glob("file.tif*")) == [
+        "file.tif.1.alto.xml", "file.tif.1.json", "file.tif.1.pdf", "file.tif.2.alto.xml", "file.tif.2.json",
+        "file.tif.2.pdf"]
     scans.tiff(scan, [scans.TELEGRAM])
     assert run("ingest", str(scan), "--out", str(out), "-q").returncode == 0
-    assert sorted(p.name for p in out.glob("*.json")) == ["file.tif.json"]
+    # the documents' outputs go with their records
+    assert sorted(p.name for p in out.glob("file.tif*")) == ["file.tif.alto.xml", "file.tif.json", "file.tif.pdf"]
     db = sqlite3.connect(out / "delo.sqlite3")
     [(record_id,)] = db.execute("SELECT id FROM documents").fetchall()
     assert record_id == json.loads((out / "file.tif.json").read_text(encoding="utf-8"))["id"]
@@ -150,6 +153,23 @@ def test_a_drop_of_one_image_per_sheet_is_read_as_one_file(tmp_path: Path, valid
     assert telegram["record"]["document_type"] == "telegram"
     assert [p["name"] for p in telegram["record"]["signatories"]] == ["Вышинский"]
     assert telegram["record"]["archival_references"][0]["sheets"] == "12-13"
+    # the telegram's searchable PDF: its two sheets' images, with its text on them
+    assert telegram["outputs"] == {"alto": "delo-347.2.alto.xml", "pdf": "delo-347.2.pdf"}
+    text = subprocess.run(["pdftotext", "-layout", str(out / "delo-347.2.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "ВЫШИНСКИЙ" in text and text.count("\f") == 2
+
+
+def test_ingest_writes_only_the_outputs_asked_for(tmp_path: Path) -> None:
+    scan, out = scans.png(tmp_path / "t.png"), tmp_path / "out"
+    assert run("ingest", str(scan), "--out", str(out), "-q", "--outputs", "alto").returncode == 0
+    assert sorted(p.name for p in out.glob("t.png*")) == ["t.png.alto.xml", "t.png.json"]
+    assert json.loads((out / "t.png.json").read_text(encoding="utf-8"))["outputs"] == {"alto": "t.png.alto.xml"}
+    assert run("ingest", str(scan), "--out", str(out), "-q", "--outputs", "").returncode == 0
+    assert "outputs" not in json.loads((out / "t.png.json").read_text(encoding="utf-8"))
+    assert sorted(p.name for p in out.glob("t.png*")) == ["t.png.json"]  # none left that it does not name
+    proc = run("ingest", str(scan), "--out", str(out), "-q", "--outputs", "hocr")
+    assert proc.returncode == 2 and "no output hocr" in proc.stderr
 
 
 def test_ocr_command_separates_pages_with_form_feed(drop: Path) -> None:

@@ -43,6 +43,11 @@ def test_upload_and_event_give_a_published_record(tmp_path, s3, db, intake, work
     stored = json.loads(s3.get_object("records", f"{doc_id}.json").read())
     assert stored == record
     assert s3.get_object("records", f"{doc_id}.txt").read().decode() == record["text"]
+    # its ALTO and searchable PDF beside it, named in it (workers/outputs)
+    assert record["outputs"] == {"alto": f"{doc_id}.alto.xml", "pdf": f"{doc_id}.pdf"}
+    alto = s3.get_object("records", f"{doc_id}.alto.xml").read()
+    assert b"<String" in alto and "ПАНЮШКИНУ".encode() in alto
+    assert s3.get_object("records", f"{doc_id}.pdf").read().startswith(b"%PDF-")
     assert doc_id.encode() in stream_ids(redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"]), "delo:documents")
     assert not redis.Redis.from_url(stack_env["DELO_REDIS_URL"]).exists("delo:documents")  # not on the broker
     states = [e["state"] for e in db.execute("SELECT state FROM job_events WHERE job_id = %s ORDER BY id", (job["id"],))]
@@ -136,7 +141,8 @@ def test_a_file_of_several_documents_gives_a_record_each_and_a_new_version_withd
     rows = db.execute("SELECT id, record FROM documents WHERE source_uri = %s", (uri,)).fetchall()
     assert [r["id"] for r in rows] == [first] and "document" not in rows[0]["record"]
     names = {o.object_name for o in s3.list_objects("records")}
-    assert f"{first}.json" in names and f"{second}.json" not in names and f"{second}.txt" not in names
+    assert f"{first}.json" in names and f"{first}.pdf" in names
+    assert not {f"{second}.json", f"{second}.txt", f"{second}.alto.xml", f"{second}.pdf"} & names
     withdrawn = [f[b"id"] for _, f in stream.xrange("delo:documents") or []
                  if f and f.get(b"withdrawn") == b"1" and f[b"uri"] == uri.encode()]
     assert withdrawn == [second.encode()]

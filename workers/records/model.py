@@ -127,6 +127,13 @@ class Document(_Strict):
     images: list[str] | None = None  # a drop read as one file: the images it lies on
 
 
+class Outputs(_Strict):
+    """What the same reading gave beside the record (workers/outputs): file names,
+    relative to where the record itself is (the records bucket, `delo ingest`'s folder)."""
+    alto: str | None = None  # ALTO 4 XML: every word with its box and confidence
+    pdf: str | None = None   # the searchable PDF: the source's pages with an invisible text layer
+
+
 class Record(_Strict):
     schema_: Literal["delo.record/1"] = Field(alias="schema")
     id: str = Field(min_length=8)
@@ -136,6 +143,7 @@ class Record(_Strict):
     record: Fields
     warnings: list[str]
     document: Document | None = None
+    outputs: Outputs | None = None
 
     @classmethod
     def check(cls, record: dict[str, Any]) -> None:

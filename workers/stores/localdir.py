@@ -1,7 +1,8 @@
 """Records as JSON files in a folder: `DIR/<source file name>.json` for a file that holds
 one document, `DIR/<source file name>.<n>.json` for each document of a file that holds
 several. One delo.record/1 object per file either way, so whatever reads one record
-reads every file, and a document's file is replaced alone when it changes."""
+reads every file, and a document's file is replaced alone when it changes. A document's
+outputs (workers/outputs) sit beside its record: `<stem>.alto.xml`, `<stem>.pdf`."""
 
 from __future__ import annotations
 
@@ -11,17 +12,39 @@ import re
 import tempfile
 from pathlib import Path
 
+from workers import outputs
+from workers.ocr.stage import PageResult
+from workers.outputs.pdf import SourcePage
+from workers.pipeline import Sink
+
+
+def output_sink(out_dir: Path, name: str, which: list[str]) -> Sink:
+    """Writes each document's outputs beside where its record goes (write_records)."""
+    def sink(record: dict, pages: list[PageResult], sources: list[SourcePage]) -> dict[str, str]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return {kind: path.name for kind, path in outputs.write(out_dir, stem(name, record), record, pages, sources,
+                                                                 which=which).items()}
+    return sink
+
+
+def stem(name: str, record: dict) -> str:
+    """What a record's files are named after: its source file, and its place in it."""
+    place = record.get("document")
+    return f"{name}.{place['index']}" if place else name
+
 
 def write_records(out_dir: Path, name: str, records: list[dict]) -> None:
-    """The file's records, and none left of an earlier ingest that found other documents."""
+    """The file's records, and none left of an earlier ingest that found other documents
+    (their outputs included)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    targets = [out_dir / f"{name}.json"] if len(records) == 1 else \
-        [out_dir / f"{name}.{n}.json" for n in range(1, len(records) + 1)]
-    for target, record in zip(targets, records, strict=True):
+    keep = set()
+    for record in records:
+        target = out_dir / f"{stem(name, record)}.json"
         _write(target, record)
-    own = re.compile(rf"{re.escape(name)}(?:\.\d+)?\.json")
+        keep |= {target.name, *(record.get("outputs") or {}).values()}
+    own = re.compile(rf"{re.escape(name)}(?:\.\d+)?\.(?:json|alto\.xml|pdf)")
     for old in out_dir.iterdir():
-        if own.fullmatch(old.name) and old not in targets:
+        if own.fullmatch(old.name) and old.name not in keep:
             old.unlink()
 
 

@@ -78,9 +78,19 @@ def put_record(s3: Minio, bucket: str, record: dict) -> None:
     put_bytes(s3, bucket, f"{record['id']}.txt", record["text"].encode("utf-8"), "text/plain; charset=utf-8")
 
 
+def put_file(s3: Minio, bucket: str, key: str, path: Path, content_type: str) -> None:
+    """A file, streamed (a searchable PDF may be large): never read whole into memory."""
+    with unavailable_as_retryable(f"put s3://{bucket}/{key}"):
+        s3.fput_object(bucket, key, str(path), content_type=content_type)
+
+
+# beside <id>.json: the record's text and its outputs (workers/outputs)
+RECORD_SUFFIXES = (".json", ".txt", ".alto.xml", ".pdf")
+
+
 def remove_record(s3: Minio, bucket: str, record_id: str) -> None:
     """A withdrawn record's objects; removing one already gone is no error."""
-    for key in (f"{record_id}.json", f"{record_id}.txt"):
+    for key in (f"{record_id}{suffix}" for suffix in RECORD_SUFFIXES):
         with unavailable_as_retryable(f"remove s3://{bucket}/{key}"):
             s3.remove_object(bucket, key)
 

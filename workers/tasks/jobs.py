@@ -27,6 +27,8 @@ from workers.ledger import jobs as ledger
 from workers.ledger import metrics
 from workers.ocr import stage
 from workers.ocr.stage import PageResult, Source
+from workers.outputs.pdf import SourcePage
+from workers.publish import outputs_sink
 from workers.publish import publish as publish_records
 from workers.reconcile import reconcile as reconcile_bucket
 from workers.tasks import resources
@@ -105,7 +107,7 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
             sweep.forget(resources.broker(), job_id)
         return
     try:
-        source, pages, images = _open(job, manifest, settings)
+        source, pages = _open(job, manifest, settings)
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -114,8 +116,8 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     ledger.transition(db, job_id, "ocr", page_count=source.page_count, detail={"pages": source.page_count},
                       attempt=attempt)
     after: dict = {"job_id": job_id, "source": source.meta(), "attempt": attempt}
-    if images:
-        after["images"] = images
+    if sheets.is_file_job(job):
+        after["sheets"] = [page["sheet"] for page in pages]
     if len(pages) == 1:
         # a single page is read here: a second task would only add a hop and a download
         parse.apply_async(([_read(job, **pages[0])],), kwargs=after)
@@ -126,25 +128,23 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     chord(ocr_page.s(job_id=job_id, attempt=attempt, **page).set(queue=queue) for page in pages)(parse.s(**after))
 
 
-def _open(job: dict, manifest: dict | None, settings) -> tuple[Source, list[dict], list[str] | None]:
-    """The job's source checked and opened, a page task's arguments for each of its pages,
-    and for a drop read as one file (workers/sheets.py) the image each page is on."""
+def _open(job: dict, manifest: dict | None, settings) -> tuple[Source, list[dict]]:
+    """The job's source checked and opened, and a page task's arguments for each of its
+    pages (for a drop read as one file, workers/sheets.py, each names its image)."""
     if not sheets.is_file_job(job):
         stage.check_size(job["size"] or 0, job["key"], settings)  # the event's size: not downloaded to be refused
         source = stage.open_source(resources.fetch(job), settings, name=job["key"])
-        return source, [{"number": n, "source": source.meta()} for n in range(1, source.page_count + 1)], None
+        return source, [{"number": n, "source": source.meta()} for n in range(1, source.page_count + 1)]
     parts = sheets.open_members(sheets.members(resources.s3(), job["bucket"], job["drop_name"], manifest), settings,
                                 lambda key, etag: resources.fetch(_sheet_job(job, key, etag)))
     if not parts:
         raise InputError(FailureCode.EMPTY_FILE, f"{job['key']}: the drop holds no sheets")
     pages: list[dict] = []
-    images: list[str] = []
     for key, etag, part in parts:
         for page in range(1, part.page_count + 1):
             pages.append({"number": len(pages) + 1, "source": part.meta(),
-                          "sheet": {"key": key, "version": etag, "page": page}})
-            images.append(key.removeprefix(job["key"]))
-    return sheets.whole([part for _, _, part in parts], resources.cache_path(job), job["key"]), pages, images
+                          "sheet": {"key": key, "version": etag, "kind": part.kind, "page": page}})
+    return sheets.whole([part for _, _, part in parts], resources.cache_path(job), job["key"]), pages
 
 
 def _sheet_job(job: dict, key: str, etag: str) -> dict:
@@ -176,8 +176,9 @@ def ocr_page(self, *, job_id: int, number: int, source: dict, attempt: int | Non
 
 @app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
 def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | None = None,
-          images: list[str] | None = None) -> None:
-    """`images`: for a drop read as one file, the image each page is on."""
+          sheets: list[dict] | None = None) -> None:
+    """`sheets`: for a drop read as one file, the image each page is on (key, version,
+    kind, its page in that image)."""
     # `parsing` too: the same task delivered again because its worker died while parsing
     job = _job(job_id, attempt, ("ocr", "parsing"))
     if job is None:
@@ -198,11 +199,15 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     db = resources.db()
     if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr", "parsing")) is None:
         return  # another delivery of this task got past parsing first
+    images = [s["key"].removeprefix(job["key"]) for s in sheets] if sheets else None
+    settings = get_settings()
+    sink = outputs_sink(resources.s3(), settings)
     try:
         records = pipeline.finish(
             Source.from_meta(resources.cache_path(job), source), [PageResult.from_task(p) for p in pages],
             uri=ledger.source_uri(job["bucket"], job["key"]), version=job["version"], drop=job["drop_name"],
-            manifest=drops.manifest_of(db, job["drop_name"]), settings=get_settings(), images=images)
+            manifest=drops.manifest_of(db, job["drop_name"]), settings=settings, images=images,
+            sink=sink, sources=_page_sources(job, source, sheets) if sink else None)
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -213,6 +218,16 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     # a drop's images read alone before its manifest said they were sheets: their records go
     replaces = [ledger.source_uri(job["bucket"], job["key"] + name) for name in dict.fromkeys(images or ())]
     publish.apply_async(kwargs={"job_id": job_id, "records": records, "attempt": attempt, "replaces": replaces})
+
+
+def _page_sources(job: dict, source: dict, sheets: list[dict] | None) -> list[SourcePage]:
+    """Where each page's image is on this machine (downloaded if a page task read it
+    elsewhere): what the searchable PDF is made of."""
+    if sheets:
+        return [SourcePage(resources.fetch(_sheet_job(job, s["key"], s["version"])), s["kind"], s["page"])
+                for s in sheets]
+    path = resources.fetch(job)
+    return [SourcePage(path, source["kind"], n) for n in range(1, source["page_count"] + 1)]
 
 
 @app.task(name="delo.publish", base=JobTask, bind=True, ignore_result=True)
