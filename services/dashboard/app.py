@@ -6,6 +6,7 @@ little JavaScript that refreshes each page's live part, replay actions and /metr
     /failures        failed jobs, filters, replay one / selected / all matching
     /jobs/ID         a job's timeline, pages, record
     /documents?q=    full-text search over published records
+    /documents/ID    a record: fields, pages with their words outlined, text, files
     /records/ID.json a published record
     /metrics         Prometheus;  /healthz
 
@@ -14,6 +15,7 @@ Run as `uvicorn --factory services.dashboard.app:create_app`.
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -24,11 +26,12 @@ from urllib.parse import unquote, urlencode
 
 import redis
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from services.dashboard import metrics
+from services.dashboard import viewer as pageview
 from services.dashboard.auth import (
     COOKIE,
     CSRF_COOKIE,
@@ -48,12 +51,12 @@ from workers import sheets
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
 from workers.config import Settings, get_settings
-from workers.errors import FailureCode
+from workers.errors import DeloError, FailureCode
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
 from workers.ledger.queries import JobFilter, parse_since
 from workers.records.morph import lemmas
-from workers.stores import postgres
+from workers.stores import objectstore, postgres
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="delo dashboard", lifespan=lifespan, dependencies=[Depends(csrf_protect)])
     app.state.settings, app.state.workers = settings, None
     app.state.broker = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=5)
+    app.state.s3 = objectstore.client(settings)  # page images and files, served by delo (never public URLs)
     app.add_middleware(SmallBodies)
     app.add_exception_handler(LoginRequired, login_required)
     app.include_router(router)
@@ -326,9 +330,79 @@ def documents_page(request: Request, q: str = "", role: Role = Depends(viewer)):
         with request.app.state.documents.connection() as conn:
             results = postgres.search_documents(conn, q, lemmas(q), 50)
         for r in results:  # OCR text is escaped; only the match markers become bold
-            r["snippet"] = Markup(escape(r["snippet"] or "").replace("⟦", Markup("<b>")).replace("⟧", Markup("</b>")))
+            snippet = re.sub(r"[\x00-\x08\x0b-\x1f]+", " · ", r["snippet"] or "")  # \f where pages meet
+            r["snippet"] = Markup(escape(snippet).replace("⟦", Markup("<b>")).replace("⟧", Markup("</b>")))
             r["source"] = unquote(r["source_uri"].split("/", 3)[-1])  # the key (or path) as uploaded
     return page(request, "documents.html", role, q=q, results=results)
+
+
+def _record(request: Request, doc_id: str) -> dict:
+    with request.app.state.documents.connection() as conn:
+        record = postgres.get_document(conn, doc_id)
+    if record is None:
+        raise HTTPException(404, "no such record")
+    return record
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def document_page(request: Request, doc_id: str, q: str = "", role: Role = Depends(viewer)):
+    """A record: its fields and warnings, its pages with their words outlined (low
+    confidence marked, the words a search found highlighted), its text, its files."""
+    record = _record(request, doc_id)
+    settings, s3 = request.app.state.settings, request.app.state.s3
+    alto_name = (record.get("outputs") or {}).get("alto")
+    found = pageview.words(objectstore.read(s3, settings.records_bucket, alto_name)) if alto_name else {}
+    wanted = set(lemmas(q).split()) if q.strip() else set()
+    low = settings.uncertain_word_confidence / 100
+    pages = []
+    for p in record["ocr"]["pages"]:
+        on_page = found.get(p["number"])
+        boxes = [{"x": w.x, "y": w.y, "w": w.w, "h": w.h, "text": w.text, "low": w.confidence < low,
+                  "hit": bool(wanted) and lemmas(pageview.bare(w.text)) in wanted} for w in on_page.words] if on_page else []
+        pages.append({"number": p["number"], "width": on_page.width if on_page else p.get("width"),
+                      "height": on_page.height if on_page else p.get("height"), "boxes": boxes,
+                      "confidence": p.get("confidence")})
+    return page(request, "document.html", role, record=record, pages=pages, q=q,
+                source=unquote(record["source"]["uri"].split("/", 3)[-1]))
+
+
+@router.get("/documents/{doc_id}/pages/{number}.jpg")
+def page_image(request: Request, doc_id: str, number: int, w: int = 1200, role: Role = Depends(viewer)):
+    """A page of the record's source as delo renders it from the object store."""
+    record = _record(request, doc_id)
+    width = min(pageview.WIDTHS, key=lambda x: abs(x - w))
+    try:
+        with request.app.state.pool.connection() as conn:
+            path = pageview.page_jpeg(request.app.state.s3, conn, request.app.state.settings, record, number, width)
+    except KeyError:
+        raise HTTPException(404, f"the record has no page {number}") from None
+    except DeloError as exc:
+        raise HTTPException(404, exc.message) from None
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+_FILES = {"json": ("application/json", ".json"), "alto": ("application/xml", ".alto.xml"),
+          "pdf": ("application/pdf", ".pdf")}
+
+
+@router.get("/documents/{doc_id}/files/{kind}")
+def document_file(request: Request, doc_id: str, kind: str, role: Role = Depends(viewer)):
+    """The record's files to download: `source` (the scan as uploaded), `json`, `alto`, `pdf`."""
+    record = _record(request, doc_id)
+    settings, s3 = request.app.state.settings, request.app.state.s3
+    if kind == "source":
+        if record["source"].get("images"):
+            raise HTTPException(404, "a drop read as one file has no one original: its images are in the drop")
+        bucket, key = pageview.source_uri_parts(record["source"]["uri"])
+        with request.app.state.pool.connection() as conn:
+            path = pageview.source_file(s3, conn, settings, bucket, key, record["source"].get("version"))
+        return FileResponse(path, media_type=record["source"]["content_type"], filename=key.rsplit("/", 1)[-1])
+    if kind not in _FILES or (kind != "json" and kind not in (record.get("outputs") or {})):
+        raise HTTPException(404, f"the record has no {kind} file")
+    media, suffix = _FILES[kind]
+    name = f"{doc_id}{suffix}"
+    data = objectstore.read(s3, settings.records_bucket, name)
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/records/{doc_id}.json")
