@@ -71,12 +71,14 @@ def test_alto_of_a_read_page_is_valid_alto_4(tmp_path: Path) -> None:
     assert _cer(words, result.text) <= 0.01
 
 
-@pytest.mark.parametrize("kind", ["png", "tiff-bilevel", "pdf", "jpeg"])
+@pytest.mark.parametrize("kind", ["png", "png-bilevel", "png-palette", "tiff-bilevel", "pdf", "jpeg"])
 def test_the_searchable_pdf_gives_the_text_back_over_the_sources_own_pages(tmp_path: Path, kind: str) -> None:
     """GIVEN a scan of each kind WHEN its searchable PDF is made THEN pdftotext gives the
     record's text back (CER ≤ 1%); a lossless image is there pixel for pixel, a JPEG byte
     for byte, a PDF's page is the source page itself."""
     path = {"png": lambda: scans.png(tmp_path / "p.png"),
+            "png-bilevel": lambda: _png(tmp_path / "p.png", "1"),
+            "png-palette": lambda: _png(tmp_path / "p.png", "P"),
             "tiff-bilevel": lambda: scans.tiff(tmp_path / "p.tif", [scans.PAGE_TWO], bilevel=True),
             "pdf": lambda: scans.pdf(tmp_path / "p.pdf", [scans.TELEGRAM, scans.PAGE_TWO]),
             "jpeg": lambda: _jpeg(tmp_path / "p.jpg")}[kind]()
@@ -98,6 +100,11 @@ def test_the_searchable_pdf_gives_the_text_back_over_the_sources_own_pages(tmp_p
         else:
             shown = image.as_pil_image()
             assert np.array_equal(np.asarray(shown), np.asarray(Image.open(path).convert(shown.mode)))
+
+
+def _png(path: Path, mode: str) -> Path:
+    render_page(scans.TELEGRAM).convert(mode).save(path, dpi=(300, 300))
+    return path
 
 
 def _jpeg(path: Path) -> Path:

@@ -36,6 +36,7 @@ def published(tmp_path_factory, s3, intake, workers, stack_env) -> dict:
         assert job["state"] == "published", job
         row = db.execute("SELECT record FROM documents WHERE source_uri = %s AND record->'document'->>'index' = '2'",
                          ("s3://scans/drops/viewed/pair.pdf",)).fetchone()
+    assert row is not None
     return row["record"]
 
 

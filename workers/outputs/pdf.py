@@ -4,8 +4,9 @@ copy and search what it sees.
 
 - A PDF source's page is that page itself (its content, fonts and images untouched), with
   the text added over it.
-- An image's page is the image: a JPEG's bytes as they are (a PDF reads JPEG), any other
-  image decoded and stored losslessly (Flate), so the PDF shows the very pixels scanned.
+- An image's page is the image: a JPEG's bytes as they are, a PNG's compressed pixels as
+  they are (a PDF reads both), any other image decoded and stored losslessly (Flate), so
+  the PDF shows the very pixels scanned.
   An image whose EXIF orientation turns it is stored turned upright, as it was read.
 
 The text is set in tesseract's own GlyphLessFont (tessdata/pdf.ttf: one invisible glyph
@@ -20,6 +21,7 @@ from __future__ import annotations
 import glob
 import os
 import statistics
+import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,8 +107,47 @@ def text_layer(page: PageResult, width_pt: float, height_pt: float, origin: tupl
     return b"\n".join(ops)
 
 
+def _png(pdf: pikepdf.Pdf, path: Path) -> pikepdf.Object | None:
+    """A PNG's own compressed pixels (its IDAT data) as an image XObject, as PDF reads
+    them (Flate with the PNG predictors): nothing decoded or compressed again. None for a
+    PNG a PDF cannot take as it is (interlaced, or with an alpha channel)."""
+    data = path.read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    chunks: dict[bytes, bytes] = {}
+    idat: list[bytes] = []
+    at = 8
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        if kind == b"IDAT":
+            idat.append(body)
+        else:
+            chunks.setdefault(kind, body)
+        at += 12 + length
+    header = chunks.get(b"IHDR")
+    if not header or not idat:
+        return None
+    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    colors = {0: 1, 2: 3, 3: 1}.get(color)
+    if colors is None or interlace:
+        return None
+    if color == 3:
+        palette = chunks.get(b"PLTE", b"")
+        space: object = [pikepdf.Name.Indexed, pikepdf.Name.DeviceRGB, len(palette) // 3 - 1, pikepdf.String(palette)]
+    else:
+        space = pikepdf.Name.DeviceGray if color == 0 else pikepdf.Name.DeviceRGB
+    return pdf.make_stream(b"".join(idat), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=width,
+                           Height=height, ColorSpace=space, BitsPerComponent=depth, Filter=pikepdf.Name.FlateDecode,
+                           DecodeParms=pikepdf.Dictionary(Predictor=15, Colors=colors, BitsPerComponent=depth,
+                                                          Columns=width))
+
+
 def _image(pdf: pikepdf.Pdf, source: SourcePage) -> pikepdf.Object:
-    """The page's image as an image XObject: a JPEG's own bytes, any other image lossless."""
+    """The page's image as an image XObject: a PNG's or a JPEG's own bytes, any other
+    image decoded and stored lossless."""
+    if source.kind == "png" and (own := _png(pdf, source.path)) is not None:
+        return own
     with Image.open(source.path) as im:
         im.seek(source.number - 1)
         turned = source.kind == "jpeg" and im.getexif().get(0x0112, 1) not in (0, 1)
