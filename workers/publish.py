@@ -49,16 +49,19 @@ def stream_entry(stream: redis.Redis, settings: Settings, record: dict, *, force
 
 
 def publish(records: list[dict], *, db, s3: Minio, stream: redis.Redis, settings: Settings,
-            replaces: Sequence[str] = ()) -> None:
+            replaces: Sequence[str] = (), overwrite_corrections: bool = False) -> None:
     """A source's records (one per document it holds), replacing the set it had: the
     records of documents an earlier reading found and this one does not are withdrawn
     from all three places (the bucket and the stream first, so that a retry after a
     failure part way finds them again in the table). So are all the records of the
-    sources it `replaces` (the images of a drop read as one file, read alone before)."""
+    sources it `replaces` (the images of a drop read as one file, read alone before).
+    A record a person corrected is kept as they saved it, unless `overwrite_corrections`."""
     for record in records:
-        postgres.upsert_document(db, record, lemmas(record["text"]))
-        objectstore.put_record(s3, settings.records_bucket, record)
-        stream_entry(stream, settings, record)
+        # a record a person corrected stays as they saved it (workers/review.py)
+        if postgres.upsert_document(db, record, lemmas(record["text"]), low_confidence=settings.low_confidence,
+                                    overwrite_corrections=overwrite_corrections):
+            objectstore.put_record(s3, settings.records_bucket, record)
+            stream_entry(stream, settings, record)
     gone = postgres.other_documents(db, [records[0]["source"]["uri"], *replaces], [r["id"] for r in records])
     for record_id, uri in gone:
         objectstore.remove_record(s3, settings.records_bucket, record_id)

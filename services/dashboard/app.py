@@ -6,7 +6,9 @@ little JavaScript that refreshes each page's live part, replay actions and /metr
     /failures        failed jobs, filters, replay one / selected / all matching
     /jobs/ID         a job's timeline, pages, record
     /documents?q=    full-text search over published records
-    /documents/ID    a record: fields, pages with their words outlined, text, files
+    /documents/ID    a record: fields, pages with their words outlined, text, files; an
+                     operator corrects it there (POST /documents/ID/correct)
+    /review          records a person should look at, by drop, worst first
     /records/ID.json a published record
     /metrics         Prometheus;  /healthz
 
@@ -21,7 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import unquote, urlencode
 
 import redis
@@ -29,6 +31,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Req
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from pydantic import ValidationError
 
 from services.dashboard import metrics
 from services.dashboard import viewer as pageview
@@ -47,7 +50,7 @@ from services.dashboard.auth import (
     viewer,
 )
 from services.tokens import refuse_default_tokens
-from workers import sheets
+from workers import review, sheets
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
 from workers.config import Settings, get_settings
@@ -55,11 +58,14 @@ from workers.errors import DeloError, FailureCode
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
 from workers.ledger.queries import JobFilter, parse_since
+from workers.publish import stream_entry
+from workers.records.model import DocumentType
 from workers.records.morph import lemmas
 from workers.stores import objectstore, postgres
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["editable"] = review.editable  # a record's text in the correction form
 templates.env.globals["csrf_field"] = csrf_field  # {{ csrf_field(request) }} in every POST form
 # codes a replay cannot mend (the file itself is the cause): their Replay button asks first
 templates.env.globals["mendless_codes"] = {c.value for c in FailureCode if not c.retryable}
@@ -136,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.workers = settings, None
     app.state.broker = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=5)
     app.state.s3 = objectstore.client(settings)  # page images and files, served by delo (never public URLs)
+    app.state.stream = redis.Redis.from_url(settings.stream_redis_url or settings.redis_url, socket_connect_timeout=3,
+                                            socket_timeout=5)  # a correction's event on the documents stream
     app.add_middleware(SmallBodies)
     app.add_exception_handler(LoginRequired, login_required)
     app.include_router(router)
@@ -362,8 +370,54 @@ def document_page(request: Request, doc_id: str, q: str = "", role: Role = Depen
         pages.append({"number": p["number"], "width": on_page.width if on_page else p.get("width"),
                       "height": on_page.height if on_page else p.get("height"), "boxes": boxes,
                       "confidence": p.get("confidence")})
-    return page(request, "document.html", role, record=record, pages=pages, q=q,
-                source=unquote(record["source"]["uri"].split("/", 3)[-1]))
+    with request.app.state.documents.connection() as conn:
+        history = postgres.revisions(conn, doc_id)
+    return page(request, "document.html", role, record=record, pages=pages, q=q, history=history,
+                source=unquote(record["source"]["uri"].split("/", 3)[-1]), types=get_args(DocumentType))
+
+
+@router.post("/documents/{doc_id}/correct")
+def correct_document(request: Request, doc_id: str, by: Annotated[str, Form(min_length=1, max_length=200)],
+                     text: Annotated[str | None, Form(max_length=60_000)] = None,
+                     document_type: Annotated[str, Form()] = "", date: Annotated[str, Form()] = "",
+                     registration_number: Annotated[str, Form()] = "", role: Role = Depends(operator)):
+    """An operator's correction: saved as the record's next revision (the machine's reading
+    kept as revision 0), published again with the same id, and noted in the ledger."""
+    settings = request.app.state.settings
+    record = _record(request, doc_id)
+    try:
+        corrected = review.correct(record, text=text, by=by.strip(), at=datetime.now(UTC),
+                                   fields={"document_type": document_type, "date": date,
+                                           "registration_number": registration_number})
+    except (ValidationError, ValueError) as exc:
+        raise HTTPException(400, f"not saved: {exc}") from None
+    with request.app.state.documents.connection() as conn:
+        try:
+            number = postgres.correct_document(conn, corrected, lemmas(corrected["text"]),
+                                               base=(record.get("revision") or {}).get("number", 0))
+        except ValueError as exc:  # saved meanwhile by someone else
+            raise HTTPException(409, f"not saved: {exc}") from None
+    objectstore.put_record(request.app.state.s3, settings.records_bucket, corrected)
+    stream_entry(request.app.state.stream, settings, corrected)
+    bucket, key = pageview.source_uri_parts(corrected["source"]["uri"])
+    with request.app.state.pool.connection() as conn:
+        job = ledger.latest(conn, bucket, key)
+        if job:  # who corrected what, and when, in the source's history
+            ledger.note(conn, job["id"], "corrected", {"record": doc_id, "revision": number,
+                                                        "by": corrected["revision"]["by"]})
+    return RedirectResponse(f"/documents/{doc_id}?saved={number}", status_code=303)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request, role: Role = Depends(viewer)):
+    """Records a person should look at, by drop, worst page first."""
+    with request.app.state.documents.connection() as conn:
+        rows = postgres.review_queue(conn)
+    drops: dict[str, list] = {}
+    for r in rows:
+        r["source"] = unquote(r["source_uri"].split("/", 3)[-1])
+        drops.setdefault(r["drop_name"] or "", []).append(r)
+    return page(request, "review.html", role, drops=drops, total=len(rows))
 
 
 @router.get("/documents/{doc_id}/pages/{number}.jpg")
@@ -438,6 +492,8 @@ def healthz(request: Request) -> dict:
 def prometheus(request: Request) -> Response:
     if not request.app.state.settings.metrics_public:
         viewer(request)
+    with request.app.state.documents.connection() as conn:
+        awaiting = postgres.pages_awaiting_review(conn, request.app.state.settings.low_confidence)
     with request.app.state.pool.connection() as conn:
-        body = metrics.render(conn, queue_depths(request))
+        body = metrics.render(conn, queue_depths(request), awaiting)
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4")

@@ -1,5 +1,6 @@
 """/metrics in Prometheus' text format: the queues' depths asked of the broker, and what
-the ledger counted at the transitions (workers/ledger/metrics.py names every metric). A
+the ledger counted at the transitions (workers/ledger/metrics.py names every metric), and
+the pages awaiting review (an index of the documents table). A
 scrape reads a few dozen rows whatever the size of the ledger, and the counters, kept in
 the database, only grow: restarts and replays leave rate() right."""
 
@@ -21,8 +22,8 @@ COUNTERS = {  # name (without _total) → help
 
 
 class LedgerCollector:
-    def __init__(self, snapshot: ledger_metrics.Snapshot, queues: dict[str, int]):
-        self.snapshot, self.queues = snapshot, queues
+    def __init__(self, snapshot: ledger_metrics.Snapshot, queues: dict[str, int], awaiting_review: int):
+        self.snapshot, self.queues, self.awaiting_review = snapshot, queues, awaiting_review
 
     def collect(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily("delo_queue_depth", "tasks waiting in each broker queue", labels=["queue"])
@@ -44,6 +45,9 @@ class LedgerCollector:
             failures.add_metric([dict(labels)["code"]], value)
         yield failures
 
+        yield GaugeMetricFamily("delo_pages_awaiting_review", "pages under the confidence threshold in records "
+                                "no person has corrected yet (the Review page)", value=self.awaiting_review)
+
         buckets, total, count = self.snapshot.histogram("delo_ocr_page_seconds")
         yield HistogramMetricFamily(
             "delo_ocr_page_seconds", "OCR seconds of each page (preprocessing and tesseract), measured per page",
@@ -55,7 +59,7 @@ def le(bound: float) -> str:
     return "+Inf" if bound == float("inf") else repr(float(bound))
 
 
-def render(conn: ledger_metrics.Conn, queues: dict[str, int]) -> bytes:
+def render(conn: ledger_metrics.Conn, queues: dict[str, int], awaiting_review: int) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(LedgerCollector(ledger_metrics.snapshot(conn), queues))
+    registry.register(LedgerCollector(ledger_metrics.snapshot(conn), queues, awaiting_review))
     return generate_latest(registry)

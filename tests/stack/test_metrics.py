@@ -78,7 +78,7 @@ def test_metrics_parse_and_name_every_family(dashboard, db, fresh) -> None:
     assert families == {
         "delo_queue_depth": "gauge", "delo_jobs": "gauge", "delo_jobs_published": "counter",
         "delo_pages_processed": "counter", "delo_replays": "counter", "delo_failures": "counter",
-        "delo_ocr_page_seconds": "histogram"}
+        "delo_ocr_page_seconds": "histogram", "delo_pages_awaiting_review": "gauge"}
     samples = scrape(dashboard)
     assert samples[("delo_failures_total", (("code", f"TEST_{fresh}"),))] == 1
     assert {k[1][0][1] for k in samples if k[0] == "delo_queue_depth"} == {"ocr", "ocr_bulk", "parse", "publish"}
@@ -246,7 +246,7 @@ def test_a_scrape_reads_no_job(stack_env, db) -> None:
         locker.execute("LOCK TABLE jobs, job_events IN ACCESS EXCLUSIVE MODE")
         with postgres.connect(stack_env["DELO_DATABASE_URL"]) as conn:
             conn.execute("SET statement_timeout = '2s'")
-            body = exposition.render(conn, {"ocr": 0})
+            body = exposition.render(conn, {"ocr": 0}, 0)
             assert b"delo_jobs{" in body
             ledger.counts_by_state(conn)
             for query in metrics.QUERIES:

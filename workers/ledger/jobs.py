@@ -143,6 +143,13 @@ def transition(conn: Conn, job_id: int, state: str, *, detail: dict[str, Any] | 
     return row
 
 
+def note(conn: Conn, job_id: int, what: str, detail: dict[str, Any]) -> None:
+    """An event in a job's history that is not a transition (a person's correction of its
+    record): the job's state stays as it is."""
+    with unavailable_as_retryable():
+        conn.execute("INSERT INTO job_events (job_id, state, detail) VALUES (%s, %s, %s)", (job_id, what, Jsonb(detail)))
+
+
 def get(conn: Conn, job_id: int) -> DictRow | None:
     with unavailable_as_retryable():
         return conn.execute("SELECT * FROM jobs WHERE id = %s", (job_id,)).fetchone()

@@ -134,6 +134,14 @@ class Outputs(_Strict):
     pdf: str | None = None   # the searchable PDF: the source's pages with an invisible text layer
 
 
+class Revision(_Strict):
+    """A person's correction (workers/review.py): the record as they saved it; the
+    machine's reading stays in the record_revisions table (revision 0) and in `ocr`."""
+    number: int = Field(ge=1)
+    by: str = Field(min_length=1)
+    at: str
+
+
 class Record(_Strict):
     schema_: Literal["delo.record/1"] = Field(alias="schema")
     id: str = Field(min_length=8)
@@ -144,6 +152,7 @@ class Record(_Strict):
     warnings: list[str]
     document: Document | None = None
     outputs: Outputs | None = None
+    revision: Revision | None = None
 
     @classmethod
     def check(cls, record: dict[str, Any]) -> None:

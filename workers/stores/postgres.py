@@ -108,19 +108,88 @@ def ensure_database(url: str, fresh: bool = False) -> None:
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
 
 
-def upsert_document(conn: Conn, record: dict[str, Any], lemmas: str) -> None:
+def upsert_document(conn: Conn, record: dict[str, Any], lemmas: str, *, low_confidence: float = 60.0,
+                    overwrite_corrections: bool = False) -> bool:
     """`lemmas`: the text's words in their dictionary forms (the parser's morphology),
-    indexed beside the text so that a word's other forms find it."""
+    indexed beside the text so that a word's other forms find it. A record a person
+    corrected (revision > 0) is not overwritten by the machine's reading unless asked:
+    returns False when it was kept."""
+    keep = "" if overwrite_corrections else "WHERE documents.revision = 0"
     with unavailable_as_retryable():
-        conn.execute(
-            """INSERT INTO documents (id, source_uri, version, document_type, date, record, text, lemmas, updated_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now())
+        row = conn.execute(
+            f"""INSERT INTO documents (id, source_uri, version, document_type, date, record, text, lemmas, updated_at,
+                                      drop_name, min_confidence, review, revision)
+               VALUES (%(id)s, %(uri)s, %(version)s, %(type)s, %(date)s, %(record)s, %(text)s, %(lemmas)s, now(),
+                       %(drop)s, delo_min_confidence(%(record)s), delo_review(%(record)s, %(low)s::real), 0)
                ON CONFLICT (id) DO UPDATE SET source_uri = excluded.source_uri, version = excluded.version,
                  document_type = excluded.document_type, date = excluded.date, record = excluded.record,
-                 text = excluded.text, lemmas = excluded.lemmas, updated_at = now()""",
-            (record["id"], record["source"]["uri"], record["source"].get("version"), record["record"]["document_type"],
-             record["record"]["date"], json.dumps(record, ensure_ascii=False), record["text"], lemmas),
-        )
+                 text = excluded.text, lemmas = excluded.lemmas, updated_at = now(), drop_name = excluded.drop_name,
+                 min_confidence = excluded.min_confidence, review = excluded.review, revision = 0
+               {keep} RETURNING id""",
+            {"id": record["id"], "uri": record["source"]["uri"], "version": record["source"].get("version"),
+             "type": record["record"]["document_type"], "date": record["record"]["date"],
+             "record": json.dumps(record, ensure_ascii=False), "text": record["text"], "lemmas": lemmas,
+             "drop": record["source"].get("drop"), "low": low_confidence},
+        ).fetchone()
+    return row is not None
+
+
+def correct_document(conn: Conn, record: dict[str, Any], lemmas: str, base: int) -> int:
+    """Save a person's correction of a published record (`record` as corrected by
+    workers/review.py; `base`: the revision they corrected, 0 for the machine's reading):
+    the machine's reading is kept as revision 0 the first time, each correction after it,
+    numbered on from the last ever saved. Returns that number (also set in the record).
+    Raises ValueError when the record changed since they opened it."""
+    with unavailable_as_retryable(), conn.transaction():
+        current = conn.execute("SELECT record, revision FROM documents WHERE id = %s FOR UPDATE",
+                               (record["id"],)).fetchone()
+        if current is None:
+            raise KeyError(record["id"])
+        if current["revision"] != base:
+            raise ValueError(f"{record['id']} is at revision {current['revision']} now, not {base}")
+        if base == 0:  # the machine's reading, as it stands now
+            conn.execute("""INSERT INTO record_revisions (record_id, revision, by, record) VALUES (%s, 0, 'delo', %s)
+                            ON CONFLICT (record_id, revision) DO UPDATE SET record = excluded.record, at = now()""",
+                         (record["id"], json.dumps(current["record"], ensure_ascii=False)))
+        last = conn.execute("SELECT max(revision) AS n FROM record_revisions WHERE record_id = %s",
+                            (record["id"],)).fetchone()
+        number = (last["n"] if last and last["n"] is not None else 0) + 1
+        record["revision"]["number"] = number
+        conn.execute("INSERT INTO record_revisions (record_id, revision, by, record) VALUES (%s, %s, %s, %s)",
+                     (record["id"], number, record["revision"]["by"], json.dumps(record, ensure_ascii=False)))
+        conn.execute("""UPDATE documents SET record = %s, text = %s, lemmas = %s, document_type = %s, date = %s,
+                               revision = %s, updated_at = now() WHERE id = %s""",
+                     (json.dumps(record, ensure_ascii=False), record["text"], lemmas, record["record"]["document_type"],
+                      record["record"]["date"], number, record["id"]))
+    return number
+
+
+def revisions(conn: Conn, record_id: str) -> list[DictRow]:
+    with unavailable_as_retryable():
+        return conn.execute("SELECT revision, by, at FROM record_revisions WHERE record_id = %s ORDER BY revision",
+                            (record_id,)).fetchall()
+
+
+def review_queue(conn: Conn, limit: int = 500) -> list[DictRow]:
+    """Records a person should look at (machine readings with a reason), by drop, worst
+    page first."""
+    with unavailable_as_retryable():
+        return conn.execute(
+            """SELECT id, drop_name, source_uri, document_type, date, min_confidence, review,
+                      record->'document' AS document, jsonb_array_length(record->'ocr'->'pages') AS pages
+               FROM documents WHERE review <> '{}' AND revision = 0
+               ORDER BY drop_name NULLS LAST, min_confidence NULLS FIRST, cardinality(review) DESC, id
+               LIMIT %s""", (limit,)).fetchall()
+
+
+def pages_awaiting_review(conn: Conn, low_confidence: float) -> int:
+    """Pages under the confidence threshold in records no person has corrected yet."""
+    with unavailable_as_retryable():
+        row = conn.execute(
+            """SELECT count(*) AS n FROM documents d, jsonb_array_elements(d.record->'ocr'->'pages') p
+               WHERE d.review <> '{}' AND d.revision = 0 AND 'low_confidence' = ANY(d.review)
+                 AND (p->>'confidence')::real < %s""", (low_confidence,)).fetchone()
+    return int(row["n"]) if row else 0
 
 
 def search_documents(conn: Conn, query: str, query_lemmas: str, limit: int = 20) -> list[DictRow]:

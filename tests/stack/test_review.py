@@ -1,0 +1,133 @@
+"""The review queue and a person's correction (workers/review.py, the dashboard's /review
+and /documents/ID/correct): a record the machine read poorly is listed, an operator
+corrects it, delo publishes it again with the same id and a revision, search finds the
+correction, the ledger says who did it, and a replay does not undo it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import httpx
+import pytest
+import redis
+
+from tests import scans
+from tests.stack.helpers import source_uri
+from workers.config import get_settings
+from workers.ocr import ocr_file
+from workers.ocr.stage import open_source
+from workers.outputs.pdf import SourcePage
+from workers.pipeline import finish
+from workers.publish import outputs_sink, publish
+from workers.stores import objectstore, postgres
+
+pytestmark = pytest.mark.stack
+VIEWER = {"Authorization": "Bearer test-viewer"}
+OPERATOR = {"Authorization": "Bearer test-operator"}
+KEY = "drops/review-drop/telegram.png"
+
+
+def read_poorly(tmp_path, stack_env) -> dict:
+    """A telegram whose reading the machine was unsure of: read for real, then its page's
+    confidence lowered and its signatory's surname misread (ВЫШИНСКИИ), as a poor scan
+    would give; published through the stack's own publish step."""
+    settings = get_settings()
+    path = scans.png(tmp_path / "telegram.png")
+    reading = ocr_file(path, settings)
+    page = reading.pages[0]
+    page = replace(page, confidence=41.0, text=page.text.replace("ВЫШИНСКИЙ", "ВЫШИНСКИИ"),
+                   words=tuple((w[0].replace("ВЫШИНСКИЙ", "ВЫШИНСКИИ"), min(w[1], 41.0), *w[2:]) for w in page.words))
+    s3 = objectstore.client(settings)
+    objectstore.put_bytes(s3, "scans", KEY, path.read_bytes(), "image/png")  # what the viewer shows
+    [record] = finish(open_source(path, settings), [page], uri=source_uri(KEY), version="v-review", drop="review-drop",
+                      manifest=None, settings=settings, sink=outputs_sink(s3, settings),
+                      sources=[SourcePage(path, "png", 1)])
+    with postgres.connect(stack_env["DELO_DATABASE_URL"]) as db:
+        db.execute("INSERT INTO jobs (bucket, key, version, etag, drop_name, state) VALUES "
+                   "('scans', %s, 'v-review', 'v-review', 'review-drop', 'published') ON CONFLICT DO NOTHING", (KEY,))
+        publish([record], db=db, s3=s3, stream=redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"]),
+                settings=settings)
+    return record
+
+
+def test_an_operator_corrects_a_poorly_read_record_and_a_replay_keeps_it(tmp_path, dashboard, stack_env, db) -> None:
+    record = read_poorly(tmp_path, stack_env)
+    assert [p["name"] for p in record["record"]["signatories"]] != ["Вышинский"]
+
+    listed = httpx.get(f"{dashboard}/review", headers=VIEWER).text
+    assert f'id="review-{record["id"]}"' in listed and "low confidence" in listed and "review-drop" in listed
+    metrics = httpx.get(f"{dashboard}/metrics").text
+    [awaiting] = [line.split()[1] for line in metrics.splitlines() if line.startswith("delo_pages_awaiting_review ")]
+    assert float(awaiting) >= 1
+
+    form = {"by": "Н. Архивова", "text": record["text"].replace("ВЫШИНСКИИ", "ВЫШИНСКИЙ"), "document_type": "telegram",
+            "date": record["record"]["date"] or "", "registration_number": ""}
+    # a viewer may look, not save
+    assert httpx.post(f"{dashboard}/documents/{record['id']}/correct", data=form, headers=VIEWER).status_code == 403
+    saved = httpx.post(f"{dashboard}/documents/{record['id']}/correct", data=form, headers=OPERATOR)
+    assert saved.status_code == 303 and saved.headers["location"].endswith("?saved=1")
+
+    stored = db.execute("SELECT record, revision FROM documents WHERE id = %s", (record["id"],)).fetchone()
+    assert stored["revision"] == 1
+    assert [p["name"] for p in stored["record"]["record"]["signatories"]] == ["Вышинский"]
+    assert stored["record"]["revision"]["by"] == "Н. Архивова"
+    s3 = objectstore.client(get_settings())
+    assert json.loads(objectstore.read(s3, "records", f"{record['id']}.json")) == stored["record"]
+    kept = db.execute("SELECT revision, by FROM record_revisions WHERE record_id = %s ORDER BY revision",
+                      (record["id"],)).fetchall()
+    assert [(r["revision"], r["by"]) for r in kept] == [(0, "delo"), (1, "Н. Архивова")]
+    assert f'id="review-{record["id"]}"' not in httpx.get(f"{dashboard}/review", headers=VIEWER).text
+    events = db.execute("SELECT e.state, e.detail FROM job_events e JOIN jobs j ON j.id = e.job_id "
+                        "WHERE j.key = %s ORDER BY e.id", (KEY,)).fetchall()
+    assert events[-1]["state"] == "corrected" and events[-1]["detail"]["by"] == "Н. Архивова"
+    found = httpx.get(f"{dashboard}/documents", params={"q": "Вышинский"}, headers=VIEWER).text
+    assert f'href="/documents/{record["id"]}' in found
+
+    # the machine reads the file again (a replay): the person's correction stands ...
+    read_poorly(tmp_path, stack_env)
+    again = db.execute("SELECT record, revision FROM documents WHERE id = %s", (record["id"],)).fetchone()
+    assert again["revision"] == 1 and again["record"] == stored["record"]
+    # ... unless the replay is asked to overwrite it
+    with postgres.connect(stack_env["DELO_DATABASE_URL"]) as conn:
+        publish([record], db=conn, s3=s3, stream=redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"]),
+                settings=get_settings(), overwrite_corrections=True)
+    assert db.execute("SELECT revision FROM documents WHERE id = %s", (record["id"],)).fetchone()["revision"] == 0
+
+
+def test_a_correction_that_breaks_the_contract_is_refused(tmp_path, dashboard, stack_env) -> None:
+    record = read_poorly(tmp_path, stack_env)
+    form = {"by": "x", "date": "шестое марта"}
+    refused = httpx.post(f"{dashboard}/documents/{record['id']}/correct", data=form, headers=OPERATOR)
+    assert refused.status_code == 400 and "not saved" in refused.text
+
+
+def test_in_the_browser_an_operator_corrects_a_misread_surname_from_review(tmp_path, dashboard, stack_env,
+                                                                           browser) -> None:
+    from tests.stack.browser import logged_in, shot
+
+    record = read_poorly(tmp_path, stack_env)
+    context, page = logged_in(browser, dashboard, "test-viewer")  # a viewer sees, cannot save
+    page.goto(f"{dashboard}/documents/{record['id']}")
+    assert page.locator("form#correct").count() == 0
+    context.close()
+
+    context, page = logged_in(browser, dashboard, "test-operator")
+    page.goto(f"{dashboard}/review")
+    shot(page, "review")
+    page.click(f"#review-{record['id']} a")
+    page.wait_for_selector("#page-1 img")
+    assert page.locator("#page-1 rect.w").count() >= 20 and page.locator("#page-1 rect.low").count() >= 20
+    shot(page, "review-document")
+    text = page.input_value("textarea[name=text]")
+    page.fill("textarea[name=text]", text.replace("ВЫШИНСКИИ", "ВЫШИНСКИЙ"))
+    page.fill("input[name=by]", "Н. Архивова")
+    page.click("form#correct button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert "corrected by Н. Архивова" in page.inner_text("#revision")
+
+    page.goto(f"{dashboard}/documents")
+    page.fill("input[name=q]", "Вышинский")
+    page.click("button[type=submit]")
+    assert page.locator(f"a[href^='/documents/{record['id']}']").count() == 1
+    context.close()
