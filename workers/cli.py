@@ -84,6 +84,7 @@ def ingest(
 ) -> None:
     """OCR and parse each file in-process; one JSON record per document in OUT."""
     from workers import drops
+    from workers.ocr import options
     from workers.outputs import kinds
     from workers.pipeline import process_file, process_sheets
     from workers.stores.localdir import output_sink, write_records
@@ -101,6 +102,7 @@ def ingest(
     except (OSError, DeloError) as exc:
         raise typer.BadParameter(f"--manifest {manifest}: {exc}") from None
     sheets = sheets or bool(metadata and metadata.get("sheets"))
+    settings = options.apply(settings, (metadata or {}).get("ocr"))  # as the stack reads the drop
     if sheets and not drop:
         raise typer.BadParameter("--sheets goes with --drop NAME")
     files = _inputs(paths)
@@ -363,9 +365,14 @@ def replay(
     drop: FilterDrop = None, code: FilterCode = None, since: FilterSince = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would be replayed, change nothing")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="replay failures that can only repeat without asking")] = False,
+    languages: Annotated[str | None, typer.Option(
+        "--languages", help="read the pages with these OCR languages (rus, Cyrillic, rus+eng); the record says so")] = None,
+    preprocess: Annotated[str | None, typer.Option(
+        "--preprocess", help="auto (delo's measured preprocessing) or none (pages as scanned)")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Send failed (or, with --published, published) jobs through the pipeline again.
+    """Send failed (or, with --published, published) jobs through the pipeline again,
+    with other OCR settings if asked.
     Publishing is an upsert: a replay never makes a second document.
 
     Says what it replayed and why it skipped the rest. Exit 0 when every job asked for
@@ -374,9 +381,17 @@ def replay(
     a filter that cannot match."""
     from workers.errors import UnavailableError
     from workers.ledger import replay as replays
+    from workers.ocr import options
+    from workers.ocr.tesseract import check_languages
 
     if bool(job_ids) == failed:
         raise typer.BadParameter("give job ids, or --failed with filters")
+    try:
+        ocr = options.parse({"languages": languages, "preprocess": preprocess})
+        if ocr.get("languages"):
+            check_languages(ocr["languages"])  # here, where tesseract should be: a typo fails now, not each page
+    except (ValueError, DeloError) as exc:
+        raise typer.BadParameter(str(exc)) from None
     if not failed and (drop or code or since):
         raise typer.BadParameter("--drop, --code and --since go with --failed")
     _filter(None, drop, code, since)  # a filter that cannot match is refused before anything is opened
@@ -404,7 +419,7 @@ def replay(
             if not go:
                 plan.decline_unmendable()
         try:
-            done = replays.apply(conn, plan, include_published=published, by="cli")
+            done = replays.apply(conn, plan, include_published=published, by="cli", ocr=ocr)
         except UnavailableError:
             raise _down("replay", "ledger", _safe_url(get_settings().database_url), True) from None
     warnings = [warn] if warn and yes else []

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     # within 1.15× of bare `rus`. It also writes the pre-1918 letters (ѣ, і) that `rus`
     # cannot, and reads the typewriter's `N 45` as `№ 45` (`rus` gives `М 45`).
     ocr_languages: str = "Cyrillic"
+    # `auto`: each page gets what it is measured to need (workers/ocr/preprocess.py);
+    # `none`: pages go to tesseract as scanned. A manifest or a replay may say otherwise.
+    preprocess: str = "auto"
     # Words tesseract gave a confidence below this are reported per page as uncertain,
     # and a record field read from one gets `uncertain_field:...`. Measured on real print
     # and the renders (5,434 words, 243 misread, `Cyrillic`): below 80 holds 62% of the

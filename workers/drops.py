@@ -7,6 +7,8 @@ manifest.json: {"files": ["l1.tif", ...], "archive": "АП РФ", "fond": "45", 
                 "delo": "332", "title": "...", "sheets": false}
                `"sheets": true`: the files are the sheets of one delo, one image each, read
                as one file in the order `files` gives (name order for files it leaves out)
+               `"ocr": {"languages": "rus+eng", "preprocess": "none"}`: how its pages are
+               read (workers/ocr/options.py)
 manifest.csv:  a header `file,archive,fond,opis,delo,title`; one row per file; the
                metadata are taken from the first row that has them.
 """
@@ -22,6 +24,7 @@ from psycopg.types.json import Jsonb
 
 from workers.errors import FailureCode, InputError, LimitError
 from workers.ledger.jobs import drop_of
+from workers.ocr import options
 from workers.records.archival import ARCHIVES, citation
 from workers.stores.postgres import Conn, unavailable_as_retryable
 
@@ -43,10 +46,11 @@ def read_manifest(key: str, data: bytes) -> dict:
             files = [str(f) for f in raw.get("files", [])]
             metadata = {k: str(raw[k]) for k in METADATA if raw.get(k) not in (None, "")}
             sheets = raw.get("sheets") is True
+            ocr = options.parse(raw.get("ocr"))
         else:
             rows = list(csv.DictReader(io.StringIO(text)))
             files = [r["file"] for r in rows if r.get("file")]
-            sheets = False
+            sheets, ocr = False, {}
             metadata = {}
             for k in METADATA:
                 value = next((r[k] for r in rows if r.get(k)), None)
@@ -54,7 +58,7 @@ def read_manifest(key: str, data: bytes) -> dict:
                     metadata[k] = value
     except (ValueError, KeyError, AttributeError, csv.Error) as exc:
         raise InputError(FailureCode.CORRUPT_FILE, f"{key}: not a readable manifest ({exc})") from exc
-    return {"files": files, "metadata": metadata, "sheets": sheets}
+    return {"files": files, "metadata": metadata, "sheets": sheets, "ocr": ocr}
 
 
 def sheet_order(names: list[str], manifest: dict | None) -> list[str]:

@@ -122,7 +122,8 @@ def build_record(*, uri: str, version: str | None, drop: str | None, ocr: OcrRes
         "id": record_id(uri, place[0] if place else 1),
         "source": source,
         "ocr": {
-            "engine": ocr.engine, "languages": ocr.languages, "mean_confidence": doc.mean_confidence,
+            "engine": ocr.engine, "languages": ocr.languages, "preprocess": settings.preprocess,
+            "mean_confidence": doc.mean_confidence,
             "pages": [p.as_record_page() for p in doc.pages],
         },
         "text": text,

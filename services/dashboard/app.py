@@ -58,6 +58,8 @@ from workers.errors import DeloError, FailureCode
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
 from workers.ledger.queries import JobFilter, parse_since
+from workers.ocr import options
+from workers.ocr.tesseract import check_languages
 from workers.publish import stream_entry
 from workers.records.model import DocumentType
 from workers.records.morph import lemmas
@@ -289,6 +291,26 @@ def replay_jobs(request: Request, job_id: Annotated[list[int] | None, Form()] = 
         return _replay(request, conn, job_id or [])
 
 
+@router.post("/jobs/{job_id}/replay")
+def replay_with(request: Request, job_id: int, languages: Annotated[str, Form()] = "",
+                preprocess: Annotated[str, Form()] = "", role: Role = Depends(operator)):
+    """Replay one job (failed or published) with other OCR settings; its record says which."""
+    try:
+        ocr = options.parse({"languages": languages.strip(), "preprocess": preprocess})
+        if ocr.get("languages"):
+            check_languages(ocr["languages"])
+    except (ValueError, DeloError) as exc:
+        raise HTTPException(400, f"not replayed: {exc}") from None
+    _broker_answers(request)
+    with request.app.state.pool.connection() as conn:
+        plan = replay.check(conn, [job_id], include_published=True)
+        done = replay.apply(conn, plan, include_published=True, by="dashboard", ocr=ocr)
+    send_jobs(done)
+    if not done:
+        raise HTTPException(409, f"not replayed: {plan.skipped[0]['detail'] if plan.skipped else 'unknown'}")
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
 @router.get("/failures/replay-all", response_class=HTMLResponse)
 def replay_all_confirm(request: Request, code: str | None = None, drop: str | None = None, since: str | None = None,
                        role: Role = Depends(operator)):
@@ -328,7 +350,8 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
     if job["record_id"]:  # the source's records: one per document it holds
         with request.app.state.documents.connection() as conn:
             records = postgres.documents_of(conn, ledger.source_uri(job["bucket"], job["key"]))
-    return page(request, "job.html", role, job=job, events=events, records=records, file_job=file_job)
+    return page(request, "job.html", role, job=job, events=events, records=records, file_job=file_job,
+                settings_languages=request.app.state.settings.ocr_languages)
 
 
 @router.get("/documents", response_class=HTMLResponse)

@@ -131,3 +131,52 @@ def test_in_the_browser_an_operator_corrects_a_misread_surname_from_review(tmp_p
     page.click("button[type=submit]")
     assert page.locator(f"a[href^='/documents/{record['id']}']").count() == 1
     context.close()
+
+
+def test_an_operator_replays_a_job_with_another_language_and_the_record_says_so(tmp_path, s3, db, intake, workers,
+                                                                                 dashboard) -> None:
+    from tests.stack.helpers import minio_event, notify, upload, wait_for_job
+
+    key = "drops/languages/telegram.png"
+    notify(intake, minio_event(upload(s3, key, scans.png(tmp_path / "t.png").read_bytes())))
+    [job] = wait_for_job(db, key)
+    assert job["state"] == "published"
+    form = {"languages": "rus", "preprocess": "none"}
+    assert httpx.post(f"{dashboard}/jobs/{job['id']}/replay", data=form, headers=VIEWER).status_code == 403
+    assert httpx.post(f"{dashboard}/jobs/{job['id']}/replay", data={"languages": "klingon"},
+                      headers=OPERATOR).status_code == 400
+    replayed = httpx.post(f"{dashboard}/jobs/{job['id']}/replay", data=form, headers=OPERATOR)
+    assert replayed.status_code == 303
+    [job] = wait_for_job(db, key)
+    assert job["state"] == "published" and job["attempts"] == 2 and job["ocr_settings"] == form
+    record = db.execute("SELECT record FROM documents WHERE source_uri = %s", (source_uri(key),)).fetchone()["record"]
+    assert (record["ocr"]["languages"], record["ocr"]["preprocess"]) == ("rus", "none")
+    assert record["ocr"]["pages"][0]["preprocessing"] == []  # the page went to tesseract as scanned
+    shown = httpx.get(f"{dashboard}/documents/{record['id']}", headers=VIEWER).text
+    assert "rus · pages as scanned" in shown
+
+
+def test_a_drops_manifest_names_its_languages_and_a_failed_files_page_says_each_pages_outcome(
+        tmp_path, s3, db, intake, workers, dashboard) -> None:
+    from PIL import Image
+
+    from samples.synthetic import render_page
+    from tests.stack.helpers import minio_event, notify, upload, wait_for_job
+
+    manifest = {"files": ["ok.png", "two.tif"], "ocr": {"languages": "rus+eng"}}
+    notify(intake, minio_event(upload(s3, "drops/rus-eng/manifest.json", json.dumps(manifest).encode())))
+    notify(intake, minio_event(upload(s3, "drops/rus-eng/ok.png", scans.png(tmp_path / "ok.png").read_bytes())))
+    [job] = wait_for_job(db, "drops/rus-eng/ok.png")
+    record = db.execute("SELECT record FROM documents WHERE source_uri = %s",
+                        (source_uri("drops/rus-eng/ok.png"),)).fetchone()["record"]
+    assert record["ocr"]["languages"] == "rus+eng"
+    # page 2 of this TIFF is over the pixel limit: the file fails, and its page says which page did
+    path = tmp_path / "two.tif"
+    first, huge = render_page(scans.TELEGRAM).convert("1"), Image.new("1", (9500, 9500), 1)
+    first.save(path, "TIFF", save_all=True, append_images=[huge], compression="group4", dpi=(300, 300))
+    notify(intake, minio_event(upload(s3, "drops/rus-eng/two.tif", path.read_bytes())))
+    [job] = wait_for_job(db, "drops/rus-eng/two.tif")
+    assert job["state"] == "failed" and job["failure_code"] == "IMAGE_TOO_LARGE"
+    shown = httpx.get(f"{dashboard}/jobs/{job['id']}", headers=VIEWER).text
+    outcomes = shown[shown.index('id="page-outcomes"'):]
+    assert "failed: IMAGE_TOO_LARGE" in outcomes and "read (" in outcomes

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
 
 from workers.errors import FailureCode
 from workers.ledger import jobs as ledger
@@ -98,9 +99,11 @@ def check(conn: Conn, ids: list[int], *, include_published: bool = False) -> Pla
     return plan
 
 
-def apply(conn: Conn, plan: Plan, *, include_published: bool = False, by: str = "cli") -> list[int]:
+def apply(conn: Conn, plan: Plan, *, include_published: bool = False, by: str = "cli",
+          ocr: dict[str, str] | None = None) -> list[int]:
     """Re-queue the plan's jobs; returns their ids (the caller sends their tasks). A job
-    that changed since `check` (another replay, a worker) is checked again and skipped."""
+    that changed since `check` (another replay, a worker) is checked again and skipped.
+    `ocr`: read the pages with these options (workers/ocr/options.py), kept on the job."""
     done = []
     for checked in plan.ready:
         job = ledger.get(conn, checked["id"])
@@ -109,14 +112,21 @@ def apply(conn: Conn, plan: Plan, *, include_published: bool = False, by: str = 
             plan.skip(checked["id"], *reason)
             continue
         assert job is not None  # why_not gives a missing job a reason
-        ledger.transition(conn, job["id"], "queued", detail={"replay": True, "by": by, "from": job["state"]})
+        detail: dict[str, Any] = {"replay": True, "by": by, "from": job["state"]}
+        if ocr:
+            detail["ocr"] = ocr
+            with unavailable_as_retryable():
+                conn.execute("UPDATE jobs SET ocr_settings = %s WHERE id = %s", (Jsonb(ocr), job["id"]))
+        ledger.transition(conn, job["id"], "queued", detail=detail)
         done.append(job["id"])
     return done
 
 
-def replay(conn: Conn, ids: list[int], *, include_published: bool = False, by: str = "cli") -> list[int]:
+def replay(conn: Conn, ids: list[int], *, include_published: bool = False, by: str = "cli",
+           ocr: dict[str, str] | None = None) -> list[int]:
     """Re-queue those of `ids` that may be replayed; returns them (the caller sends their tasks)."""
-    return apply(conn, check(conn, ids, include_published=include_published), include_published=include_published, by=by)
+    return apply(conn, check(conn, ids, include_published=include_published), include_published=include_published,
+                 by=by, ocr=ocr)
 
 
 def matching(conn: Conn, flt: JobFilter, *, include_published: bool = False) -> list[int]:

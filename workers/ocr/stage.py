@@ -6,7 +6,7 @@ import hashlib
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,8 @@ def check_text(result: OcrResult, name: str) -> None:
 def ocr_page(page: pages.Page, settings: Settings) -> PageResult:
     started = time.perf_counter()
     analysis, prepared = preprocess.prepare(page.gray)
+    if settings.preprocess == "none":  # measured all the same (the record says the skew), left as scanned
+        analysis, prepared = replace(analysis, steps=(), crop=(0, 0)), None
     height, width = page.gray.shape
     with tempfile.TemporaryDirectory(prefix="delo-page-") as tmp:
         if prepared is None and page.file is not None:

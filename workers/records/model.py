@@ -107,6 +107,7 @@ class Page(_Strict):
 class Ocr(_Strict):
     engine: str
     languages: str
+    preprocess: str | None = None  # the page treatment it was read with (workers/ocr/options.py)
     mean_confidence: float | None = Field(ge=0, le=100)
     pages: list[Page]
 

@@ -25,7 +25,7 @@ from workers.config import get_settings
 from workers.errors import DeloError, FailureCode, InputError, UnavailableError, retry_delay
 from workers.ledger import jobs as ledger
 from workers.ledger import metrics
-from workers.ocr import stage
+from workers.ocr import options, stage
 from workers.ocr.stage import PageResult, Source
 from workers.outputs.pdf import SourcePage
 from workers.publish import outputs_sink
@@ -65,11 +65,17 @@ class JobTask(Task):
              attempt=kwargs.get("attempt"))
 
 
-def fail(job_id: int, code: str, message: str, traceback: str | None = None, attempt: int | None = None) -> None:
+def fail(job_id: int, code: str, message: str, traceback: str | None = None, attempt: int | None = None,
+         pages: list[dict] | None = None) -> None:
+    """`pages`: each page's own outcome, for the job's page (one bad page fails the job)."""
+    detail: dict = {}
+    if traceback:
+        detail["traceback"] = traceback[-4000:]
+    if pages:
+        detail["pages"] = pages
     try:
         if ledger.transition(resources.db(), job_id, "failed", failure=(code, message[:2000]), attempt=attempt,
-                             only_from=ledger.IN_FLIGHT,
-                             detail={"traceback": traceback[-4000:]} if traceback else None):
+                             only_from=ledger.IN_FLIGHT, detail=detail or None):
             sweep.forget(resources.broker(), job_id)
     except Exception:  # the ledger unreachable: without its mark, the sweep sends the job again once it is back
         log.exception("could not record the failure of job %s", job_id)
@@ -99,6 +105,7 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     ledger.transition(db, job_id, "ocr", attempt=attempt)
     resources.sweep_cache()
     manifest = drops.manifest_of(db, job["drop_name"])
+    ocr = options.effective(job.get("ocr_settings"), manifest)  # a replay's options over the drop's
     if sheets.is_sheet(job, manifest):
         # its pages are read by its drop's file job, which the sweep makes once all are in
         sheets.touch(db, job["drop_name"])
@@ -113,19 +120,20 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     except DeloError as exc:
         fail(job_id, exc.code.value, exc.message, attempt=attempt)
         return
-    ledger.transition(db, job_id, "ocr", page_count=source.page_count, detail={"pages": source.page_count},
-                      attempt=attempt)
-    after: dict = {"job_id": job_id, "source": source.meta(), "attempt": attempt}
+    ledger.transition(db, job_id, "ocr", page_count=source.page_count,
+                      detail={"pages": source.page_count, **({"ocr": ocr} if ocr else {})}, attempt=attempt)
+    after: dict = {"job_id": job_id, "source": source.meta(), "attempt": attempt, "ocr": ocr}
     if sheets.is_file_job(job):
         after["sheets"] = [page["sheet"] for page in pages]
     if len(pages) == 1:
         # a single page is read here: a second task would only add a hop and a download
-        parse.apply_async(([_read(job, **pages[0])],), kwargs=after)
+        parse.apply_async(([_read(job, **pages[0], ocr=ocr)],), kwargs=after)
         return
     # one task per page: every worker takes a share of a long document; the source was
     # checked here once, so a page task only renders and reads its page
     queue = ocr_queue(job["drop_name"])
-    chord(ocr_page.s(job_id=job_id, attempt=attempt, **page).set(queue=queue) for page in pages)(parse.s(**after))
+    chord(ocr_page.s(job_id=job_id, attempt=attempt, ocr=ocr, **page).set(queue=queue)
+          for page in pages)(parse.s(**after))
 
 
 def _open(job: dict, manifest: dict | None, settings) -> tuple[Source, list[dict]]:
@@ -152,12 +160,14 @@ def _sheet_job(job: dict, key: str, etag: str) -> dict:
     return {**job, "key": key, "version": etag, "version_id": None}
 
 
-def _read(job: dict, number: int, source: dict, sheet: dict | None = None) -> dict:
+def _read(job: dict, number: int, source: dict, sheet: dict | None = None, ocr: dict | None = None) -> dict:
     """Page `number`'s result, or its failure as data: one bad page fails the job, not the
-    chord. `sheet`: the page is page `sheet["page"]` of one image of a drop read as one file."""
+    chord. `sheet`: the page is page `sheet["page"]` of one image of a drop read as one
+    file; `ocr`: the options it is read with (workers/ocr/options.py)."""
     path = resources.fetch(_sheet_job(job, sheet["key"], sheet["version"]) if sheet else job)
     try:
-        result = stage.read_page(Source.from_meta(path, source), sheet["page"] if sheet else number, get_settings())
+        result = stage.read_page(Source.from_meta(path, source), sheet["page"] if sheet else number,
+                                 options.apply(get_settings(), ocr))
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -167,18 +177,18 @@ def _read(job: dict, number: int, source: dict, sheet: dict | None = None) -> di
 
 @app.task(name="delo.ocr_page", base=JobTask, bind=True)
 def ocr_page(self, *, job_id: int, number: int, source: dict, attempt: int | None = None,
-             sheet: dict | None = None) -> dict:
+             sheet: dict | None = None, ocr: dict | None = None) -> dict:
     job = _job(job_id, attempt, ("ocr",))
     if job is None:
         return {"number": number, "failure": ["SUPERSEDED", "the job moved on before this page"]}
-    return _read(job, number, source, sheet)
+    return _read(job, number, source, sheet, ocr)
 
 
 @app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
 def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | None = None,
-          sheets: list[dict] | None = None) -> None:
+          sheets: list[dict] | None = None, ocr: dict | None = None) -> None:
     """`sheets`: for a drop read as one file, the image each page is on (key, version,
-    kind, its page in that image)."""
+    kind, its page in that image); `ocr`: the options the pages were read with."""
     # `parsing` too: the same task delivered again because its worker died while parsing
     job = _job(job_id, attempt, ("ocr", "parsing"))
     if job is None:
@@ -187,7 +197,10 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     failed = [p["failure"] for p in pages if "failure" in p]
     if failed:
         code, message = failed[0]
-        fail(job_id, code, message, attempt=attempt)
+        outcomes = [{"number": p["number"], "code": p["failure"][0]} if "failure" in p else
+                    {"number": p["number"], "confidence": p.get("confidence")}
+                    for p in sorted(pages, key=lambda p: p["number"])]
+        fail(job_id, code, message, attempt=attempt, pages=outcomes)
         return
     if sorted(p["number"] for p in pages) != list(range(1, job["page_count"] + 1)):
         # duplicate deliveries of a page can complete a chord early, with one page twice and
@@ -200,7 +213,7 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr", "parsing")) is None:
         return  # another delivery of this task got past parsing first
     images = [s["key"].removeprefix(job["key"]) for s in sheets] if sheets else None
-    settings = get_settings()
+    settings = options.apply(get_settings(), ocr)
     sink = outputs_sink(resources.s3(), settings)
     try:
         records = pipeline.finish(
