@@ -62,7 +62,8 @@ from workers.ocr import options
 from workers.ocr.tesseract import check_languages
 from workers.publish import stream_entry
 from workers.records.model import DocumentType
-from workers.records.morph import lemmas
+from workers.records.morph import forms, lemmas
+from workers.records.morph import query as query_forms
 from workers.stores import objectstore, postgres
 
 HERE = Path(__file__).resolve().parent
@@ -359,7 +360,7 @@ def documents_page(request: Request, q: str = "", role: Role = Depends(viewer)):
     results = []
     if q.strip():
         with request.app.state.documents.connection() as conn:
-            results = postgres.search_documents(conn, q, lemmas(q), 50)
+            results = postgres.search_documents(conn, q, query_forms(q), 50)
         for r in results:  # OCR text is escaped; only the match markers become bold
             snippet = re.sub(r"[\x00-\x08\x0b-\x1f]+", " · ", r["snippet"] or "")  # \f where pages meet
             r["snippet"] = Markup(escape(snippet).replace("⟦", Markup("<b>")).replace("⟧", Markup("</b>")))
@@ -383,13 +384,13 @@ def document_page(request: Request, doc_id: str, q: str = "", role: Role = Depen
     settings, s3 = request.app.state.settings, request.app.state.s3
     alto_name = (record.get("outputs") or {}).get("alto")
     found = pageview.words(objectstore.read(s3, settings.records_bucket, alto_name)) if alto_name else {}
-    wanted = set(lemmas(q).split()) if q.strip() else set()
+    wanted = {f for w in q.split() for f in forms(pageview.bare(w))} if q.strip() else set()
     low = settings.uncertain_word_confidence / 100
     pages = []
     for p in record["ocr"]["pages"]:
         on_page = found.get(p["number"])
         boxes = [{"x": w.x, "y": w.y, "w": w.w, "h": w.h, "text": w.text, "low": w.confidence < low,
-                  "hit": bool(wanted) and lemmas(pageview.bare(w.text)) in wanted} for w in on_page.words] if on_page else []
+                  "hit": bool(forms(pageview.bare(w.text)) & wanted)} for w in on_page.words] if on_page else []
         pages.append({"number": p["number"], "width": on_page.width if on_page else p.get("width"),
                       "height": on_page.height if on_page else p.get("height"), "boxes": boxes,
                       "confidence": p.get("confidence")})

@@ -45,7 +45,7 @@ from workers.celery_app import send_jobs
 from workers.config import Settings, get_settings
 from workers.errors import InputError, LimitError, UnavailableError
 from workers.ledger import jobs as ledger
-from workers.records.morph import lemmas
+from workers.records.morph import query as query_forms
 from workers.stores import objectstore, postgres
 
 log = logging.getLogger("delo.intake")
@@ -229,7 +229,7 @@ async def sns_events(request: Request, token: Annotated[str, Query()] = ""):
 @router.get("/documents", dependencies=[Depends(bearer)])
 def search(request: Request, q: Annotated[str, Query(min_length=1)], limit: int = 20) -> list[dict]:
     with request.app.state.documents.connection() as conn:
-        return postgres.search_documents(conn, q, lemmas(q), limit)
+        return postgres.search_documents(conn, q, query_forms(q), limit)
 
 
 @router.get("/documents/{doc_id}", dependencies=[Depends(bearer)])

@@ -65,6 +65,18 @@ def test_search_finds_russian_word_forms(tmp_path, s3, db, intake, workers) -> N
     assert one.status_code == 200 and one.json()["schema"] == "delo.record/1"
 
 
+def test_a_surnames_other_forms_find_it(tmp_path, s3, db, intake, workers) -> None:
+    """`Штыкова` finds a telegram signed ШТЫКОВ, which the dictionary reads as the
+    genitive plural of штык: the index keeps the word as written beside its lemma."""
+    text = "ТЕЛЕГРАММА\n\nТоварищу Громыко\n\nПереговоры о поставках начнутся в понедельник.\n\nШТЫКОВ\n"
+    key = "single/shtykov.png"
+    notify(intake, minio_event(upload(s3, key, png_bytes(tmp_path, text, "shtykov.png"))))
+    wait_for_job(db, key)
+    for q in ("Штыкова", "Штыкову", "штыков"):
+        found = httpx.get(f"{intake}/documents", params={"q": q}, headers={"Authorization": "Bearer test-token"}).json()
+        assert record_id(source_uri(key)) in [d["id"] for d in found], q
+
+
 def test_duplicate_events_make_one_job_and_one_document(tmp_path, s3, db, intake, workers) -> None:
     key = "single/twice.png"
     event = minio_event(upload(s3, key, png_bytes(tmp_path)))

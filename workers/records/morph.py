@@ -27,10 +27,33 @@ def known(word: str) -> bool:
     return bool(analyzer().word_is_known(word.lower()))
 
 
+_WORDS = re.compile(r"[А-Яа-яЁёA-Za-z0-9]+")
+
+
 def lemmas(text: str) -> str:
-    """Every Cyrillic word in its dictionary form, for search: Кореи, Корее → корея."""
-    return " ".join(parses(w)[0].normal_form if re.match(r"[А-Яа-яЁё]", w) else w.lower()
-                    for w in re.findall(r"[А-Яа-яЁёA-Za-z0-9]+", text))
+    """Every Cyrillic word in its dictionary form, for the search index: Кореи, Корее →
+    корея; and as written, where that differs, for the words the dictionary takes for
+    others (a surname ШТЫКОВ is also the genitive plural of штык)."""
+    out = []
+    for w in _WORDS.findall(text):
+        word = w.lower()
+        out.append(parses(w)[0].normal_form if re.match(r"[а-яё]", word) else word)
+        if out[-1] != word:
+            out.append(word)
+    return " ".join(out)
+
+
+def forms(word: str) -> set[str]:
+    """What a searched word may be indexed as: as written and every dictionary form the
+    dictionary allows (Штыкова: штыков, штыкова, штыковый)."""
+    word = word.lower()
+    return {word, *(p.normal_form for p in parses(word))} if re.match(r"[а-яё]", word) else {word}
+
+
+def query(text: str) -> str:
+    """A tsquery (PostgreSQL `to_tsquery('simple', …)`) for the words of a search, each
+    word matched in any of its forms: `(штыков | штыкова | штыковый) & (корея)`."""
+    return " & ".join("(" + " | ".join(sorted(forms(w))) + ")" for w in _WORDS.findall(text))
 
 
 def adjectival(word: str) -> list[Any]:

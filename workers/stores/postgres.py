@@ -192,9 +192,10 @@ def pages_awaiting_review(conn: Conn, low_confidence: float) -> int:
     return int(row["n"]) if row else 0
 
 
-def search_documents(conn: Conn, query: str, query_lemmas: str, limit: int = 20) -> list[DictRow]:
-    """Russian full-text search: `Корея` finds `Кореи` (by the words' dictionary forms,
-    `query_lemmas`, and by Snowball stems for words the dictionary does not know)."""
+def search_documents(conn: Conn, query: str, query_forms: str, limit: int = 20) -> list[DictRow]:
+    """Russian full-text search: `Корея` finds `Кореи`, `Штыкова` finds `Штыков` (by the
+    words' dictionary forms, `query_forms` from morph.query, and by Snowball stems for
+    words the dictionary does not know)."""
     with unavailable_as_retryable():
         return conn.execute(
             """SELECT id, source_uri, document_type, date, record->'document' AS document,
@@ -204,9 +205,9 @@ def search_documents(conn: Conn, query: str, query_lemmas: str, limit: int = 20)
                       ts_rank(tsv, query.q) AS rank,
                       ts_headline('russian', text, query.q, 'MaxFragments=1, MaxWords=20, StartSel=⟦, StopSel=⟧') AS snippet
                FROM documents,
-                    (SELECT websearch_to_tsquery('russian', %s) || websearch_to_tsquery('simple', %s) AS q) AS query
+                    (SELECT websearch_to_tsquery('russian', %s) || to_tsquery('simple', %s) AS q) AS query
                WHERE tsv @@ query.q ORDER BY rank DESC, updated_at DESC LIMIT %s""",
-            (query, query_lemmas, limit),
+            (query, query_forms, limit),
         ).fetchall()
 
 
