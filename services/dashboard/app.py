@@ -356,16 +356,19 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
 
 
 @router.get("/documents", response_class=HTMLResponse)
-def documents_page(request: Request, q: str = "", role: Role = Depends(viewer)):
-    results = []
-    if q.strip():
-        with request.app.state.documents.connection() as conn:
-            results = postgres.search_documents(conn, q, query_forms(q), 50)
+def documents_page(request: Request, q: str = "", order: str = "date", offset: Annotated[int, Query(ge=0)] = 0,
+                   role: Role = Depends(viewer)):
+    """Full-text search, or without a query every document, sorted by date, type or drop."""
+    if order not in postgres.BROWSE_ORDERS:
+        raise HTTPException(400, f"order by one of {', '.join(postgres.BROWSE_ORDERS)}")
+    with request.app.state.documents.connection() as conn:
+        results = postgres.search_documents(conn, q, query_forms(q), 50) if q.strip() else \
+            postgres.browse_documents(conn, order, 50, offset)
         for r in results:  # OCR text is escaped; only the match markers become bold
             snippet = re.sub(r"[\x00-\x08\x0b-\x1f]+", " · ", r["snippet"] or "")  # \f where pages meet
             r["snippet"] = Markup(escape(snippet).replace("⟦", Markup("<b>")).replace("⟧", Markup("</b>")))
             r["source"] = unquote(r["source_uri"].split("/", 3)[-1])  # the key (or path) as uploaded
-    return page(request, "documents.html", role, q=q, results=results)
+    return page(request, "documents.html", role, q=q, results=results, order=order, offset=offset)
 
 
 def _record(request: Request, doc_id: str) -> dict:

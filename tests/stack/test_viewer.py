@@ -94,3 +94,13 @@ def test_in_the_browser_a_search_opens_the_page_with_its_words_outlined(dashboar
     assert page.locator("#page-2 rect.w").count() >= 20 and page.locator("#page-2 rect.hit").count() == 2
     shot(page, "viewer")
     context.close()
+
+
+def test_the_documents_can_be_browsed_without_a_query(dashboard, published) -> None:
+    for order in ("date", "type", "drop"):
+        listed = httpx.get(f"{dashboard}/documents", params={"order": order}, headers=VIEWER)
+        assert listed.status_code == 200 and f'href="/documents/{published["id"]}"' in listed.text, order
+        assert 'href="/drops/viewed"' in listed.text  # each names its drop
+    assert httpx.get(f"{dashboard}/documents", params={"order": "id; drop table"}, headers=VIEWER).status_code == 400
+    searched = httpx.get(f"{dashboard}/documents", params={"q": "телеграмма"}, headers=VIEWER).text
+    assert "\f" not in searched and "\x0c" not in searched  # no control characters where pages meet

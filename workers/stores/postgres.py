@@ -198,7 +198,7 @@ def search_documents(conn: Conn, query: str, query_forms: str, limit: int = 20) 
     words the dictionary does not know)."""
     with unavailable_as_retryable():
         return conn.execute(
-            """SELECT id, source_uri, document_type, date, record->'document' AS document,
+            """SELECT id, source_uri, document_type, date, drop_name, record->'document' AS document,
                       record->'record'->'archival_references'->0->>'raw' AS archival_reference,
                       (SELECT string_agg(p->>'name', ', ') FROM jsonb_array_elements(record->'record'->'signatories') p)
                           AS signatories,
@@ -209,6 +209,22 @@ def search_documents(conn: Conn, query: str, query_forms: str, limit: int = 20) 
                WHERE tsv @@ query.q ORDER BY rank DESC, updated_at DESC LIMIT %s""",
             (query, query_forms, limit),
         ).fetchall()
+
+
+# the orders the documents list offers: column → ORDER BY (each has its index, migration 004)
+BROWSE_ORDERS = {"date": "date NULLS LAST, id", "type": "document_type NULLS LAST, date NULLS LAST, id",
+                 "drop": "drop_name NULLS LAST, date NULLS LAST, id"}
+
+
+def browse_documents(conn: Conn, order: str = "date", limit: int = 50, offset: int = 0) -> list[DictRow]:
+    """Published records without a query, `order` one of BROWSE_ORDERS."""
+    with unavailable_as_retryable():
+        return conn.execute(
+            f"""SELECT id, source_uri, document_type, date, drop_name, record->'document' AS document,
+                       record->'record'->'archival_references'->0->>'raw' AS archival_reference,
+                       (SELECT string_agg(p->>'name', ', ') FROM jsonb_array_elements(record->'record'->'signatories') p)
+                           AS signatories, NULL AS snippet
+                FROM documents ORDER BY {BROWSE_ORDERS[order]} LIMIT %s OFFSET %s""", (limit, offset)).fetchall()
 
 
 def iter_documents(conn: Conn, *, since: datetime | None = None, drop: str | None = None,
