@@ -31,9 +31,9 @@ from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Req
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
-from pydantic import ValidationError
 
-from services.dashboard import metrics
+from services.dashboard import api, metrics
+from services.dashboard import documents as docs
 from services.dashboard import viewer as pageview
 from services.dashboard.auth import (
     COOKIE,
@@ -58,11 +58,7 @@ from workers.errors import DeloError, FailureCode
 from workers.ledger import jobs as ledger
 from workers.ledger import queries, replay
 from workers.ledger.queries import JobFilter, parse_since
-from workers.ocr import options
-from workers.ocr.tesseract import check_languages
-from workers.publish import stream_entry
 from workers.records.model import DocumentType
-from workers.records.morph import forms, lemmas
 from workers.records.morph import query as query_forms
 from workers.stores import objectstore, postgres
 
@@ -103,7 +99,8 @@ class Workers:
             self.stopped.wait(self.every)
 
 
-MAX_BODY_BYTES = 64 * 1024  # a replay of 1,000 selected jobs is a 15 KB form
+# a replay of 1,000 selected jobs is a 15 KB form; a corrected text up to 200,000 letters (2 bytes each, multipart)
+MAX_BODY_BYTES = 512 * 1024
 
 
 class SmallBodies:
@@ -150,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SmallBodies)
     app.add_exception_handler(LoginRequired, login_required)
     app.include_router(router)
+    app.include_router(api.router)
     return app
 
 
@@ -265,12 +263,7 @@ def failures_page(request: Request, code: str | None = None, drop: str | None = 
 
 
 def _broker_answers(request: Request) -> None:
-    """Before a replay changes the ledger: with the broker away, the jobs would sit queued
-    with no task behind them until a sweep; nothing is changed and the answer says why."""
-    try:
-        request.app.state.broker.ping()
-    except redis.RedisError:
-        raise HTTPException(503, "the broker does not answer: nothing was replayed") from None
+    docs.broker_answers(request.app.state)
 
 
 def _replay(request: Request, conn, ids: list[int]):
@@ -296,19 +289,7 @@ def replay_jobs(request: Request, job_id: Annotated[list[int] | None, Form()] = 
 def replay_with(request: Request, job_id: int, languages: Annotated[str, Form()] = "",
                 preprocess: Annotated[str, Form()] = "", role: Role = Depends(operator)):
     """Replay one job (failed or published) with other OCR settings; its record says which."""
-    try:
-        ocr = options.parse({"languages": languages.strip(), "preprocess": preprocess})
-        if ocr.get("languages"):
-            check_languages(ocr["languages"])
-    except (ValueError, DeloError) as exc:
-        raise HTTPException(400, f"not replayed: {exc}") from None
-    _broker_answers(request)
-    with request.app.state.pool.connection() as conn:
-        plan = replay.check(conn, [job_id], include_published=True)
-        done = replay.apply(conn, plan, include_published=True, by="dashboard", ocr=ocr)
-    send_jobs(done)
-    if not done:
-        raise HTTPException(409, f"not replayed: {plan.skipped[0]['detail'] if plan.skipped else 'unknown'}")
+    docs.replay_with(request.app.state, job_id, languages=languages, preprocess=preprocess)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
@@ -371,32 +352,12 @@ def documents_page(request: Request, q: str = "", order: str = "date", offset: A
     return page(request, "documents.html", role, q=q, results=results, order=order, offset=offset)
 
 
-def _record(request: Request, doc_id: str) -> dict:
-    with request.app.state.documents.connection() as conn:
-        record = postgres.get_document(conn, doc_id)
-    if record is None:
-        raise HTTPException(404, "no such record")
-    return record
-
-
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document_page(request: Request, doc_id: str, q: str = "", role: Role = Depends(viewer)):
     """A record: its fields and warnings, its pages with their words outlined (low
     confidence marked, the words a search found highlighted), its text, its files."""
-    record = _record(request, doc_id)
-    settings, s3 = request.app.state.settings, request.app.state.s3
-    alto_name = (record.get("outputs") or {}).get("alto")
-    found = pageview.words(objectstore.read(s3, settings.records_bucket, alto_name)) if alto_name else {}
-    wanted = {f for w in q.split() for f in forms(pageview.bare(w))} if q.strip() else set()
-    low = settings.uncertain_word_confidence / 100
-    pages = []
-    for p in record["ocr"]["pages"]:
-        on_page = found.get(p["number"])
-        boxes = [{"x": w.x, "y": w.y, "w": w.w, "h": w.h, "text": w.text, "low": w.confidence < low,
-                  "hit": bool(forms(pageview.bare(w.text)) & wanted)} for w in on_page.words] if on_page else []
-        pages.append({"number": p["number"], "width": on_page.width if on_page else p.get("width"),
-                      "height": on_page.height if on_page else p.get("height"), "boxes": boxes,
-                      "confidence": p.get("confidence")})
+    record = docs.record(request.app.state, doc_id)
+    pages = docs.pages(request.app.state, record, q)
     with request.app.state.documents.connection() as conn:
         history = postgres.revisions(conn, doc_id)
     return page(request, "document.html", role, record=record, pages=pages, q=q, history=history,
@@ -405,44 +366,23 @@ def document_page(request: Request, doc_id: str, q: str = "", role: Role = Depen
 
 @router.post("/documents/{doc_id}/correct")
 def correct_document(request: Request, doc_id: str, by: Annotated[str, Form(min_length=1, max_length=200)],
-                     text: Annotated[str | None, Form(max_length=60_000)] = None,
+                     text: Annotated[str | None, Form(max_length=200_000)] = None,
                      document_type: Annotated[str, Form()] = "", date: Annotated[str, Form()] = "",
                      registration_number: Annotated[str, Form()] = "", role: Role = Depends(operator)):
     """An operator's correction: saved as the record's next revision (the machine's reading
     kept as revision 0), published again with the same id, and noted in the ledger."""
-    settings = request.app.state.settings
-    record = _record(request, doc_id)
-    try:
-        corrected = review.correct(record, text=text, by=by.strip(), at=datetime.now(UTC),
-                                   fields={"document_type": document_type, "date": date,
-                                           "registration_number": registration_number})
-    except (ValidationError, ValueError) as exc:
-        raise HTTPException(400, f"not saved: {exc}") from None
-    with request.app.state.documents.connection() as conn:
-        try:
-            number = postgres.correct_document(conn, corrected, lemmas(corrected["text"]),
-                                               base=(record.get("revision") or {}).get("number", 0))
-        except ValueError as exc:  # saved meanwhile by someone else
-            raise HTTPException(409, f"not saved: {exc}") from None
-    objectstore.put_record(request.app.state.s3, settings.records_bucket, corrected)
-    stream_entry(request.app.state.stream, settings, corrected)
-    bucket, key = pageview.source_uri_parts(corrected["source"]["uri"])
-    with request.app.state.pool.connection() as conn:
-        job = ledger.latest(conn, bucket, key)
-        if job:  # who corrected what, and when, in the source's history
-            ledger.note(conn, job["id"], "corrected", {"record": doc_id, "revision": number,
-                                                        "by": corrected["revision"]["by"]})
+    corrected = docs.correct(request.app.state, doc_id, text=text, by=by, fields={
+        "document_type": document_type, "date": date, "registration_number": registration_number})
+    number = corrected["revision"]["number"]
     return RedirectResponse(f"/documents/{doc_id}?saved={number}", status_code=303)
 
 
 @router.get("/review", response_class=HTMLResponse)
 def review_page(request: Request, role: Role = Depends(viewer)):
     """Records a person should look at, by drop, worst page first."""
-    with request.app.state.documents.connection() as conn:
-        rows = postgres.review_queue(conn)
+    rows = docs.review_queue(request.app.state)
     drops: dict[str, list] = {}
     for r in rows:
-        r["source"] = unquote(r["source_uri"].split("/", 3)[-1])
         drops.setdefault(r["drop_name"] or "", []).append(r)
     return page(request, "review.html", role, drops=drops, total=len(rows))
 
@@ -450,7 +390,7 @@ def review_page(request: Request, role: Role = Depends(viewer)):
 @router.get("/documents/{doc_id}/pages/{number}.jpg")
 def page_image(request: Request, doc_id: str, number: int, w: int = 1200, role: Role = Depends(viewer)):
     """A page of the record's source as delo renders it from the object store."""
-    record = _record(request, doc_id)
+    record = docs.record(request.app.state, doc_id)
     width = min(pageview.WIDTHS, key=lambda x: abs(x - w))
     try:
         with request.app.state.pool.connection() as conn:
@@ -469,7 +409,7 @@ _FILES = {"json": ("application/json", ".json"), "alto": ("application/xml", ".a
 @router.get("/documents/{doc_id}/files/{kind}")
 def document_file(request: Request, doc_id: str, kind: str, role: Role = Depends(viewer)):
     """The record's files to download: `source` (the scan as uploaded), `json`, `alto`, `pdf`."""
-    record = _record(request, doc_id)
+    record = docs.record(request.app.state, doc_id)
     settings, s3 = request.app.state.settings, request.app.state.s3
     if kind == "source":
         if record["source"].get("images"):
@@ -496,17 +436,6 @@ def record_json(request: Request, doc_id: str, role: Role = Depends(viewer)):
 
 
 # --- JSON API (same filters as the CLI) -------------------------------------------------
-
-@router.get("/api/jobs")
-def api_jobs(request: Request, state: str | None = None, drop: str | None = None, code: str | None = None,
-             since: str | None = None, limit: Annotated[int, Query(le=1000)] = 100, role: Role = Depends(viewer)):
-    try:
-        flt = JobFilter(state=state, drop=drop, code=code, since=parse_since(since))
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
-    with request.app.state.pool.connection() as conn:
-        return {"total": queries.count_jobs(conn, flt), "jobs": queries.list_jobs(conn, flt, limit)}
-
 
 @router.get("/healthz")
 def healthz(request: Request) -> dict:

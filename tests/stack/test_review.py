@@ -28,7 +28,7 @@ OPERATOR = {"Authorization": "Bearer test-operator"}
 KEY = "drops/review-drop/telegram.png"
 
 
-def read_poorly(tmp_path, stack_env) -> dict:
+def read_poorly(tmp_path, stack_env, key: str = KEY) -> dict:
     """A telegram whose reading the machine was unsure of: read for real, then its page's
     confidence lowered and its signatory's surname misread (ВЫШИНСКИИ), as a poor scan
     would give; published through the stack's own publish step."""
@@ -39,13 +39,13 @@ def read_poorly(tmp_path, stack_env) -> dict:
     page = replace(page, confidence=41.0, text=page.text.replace("ВЫШИНСКИЙ", "ВЫШИНСКИИ"),
                    words=tuple((w[0].replace("ВЫШИНСКИЙ", "ВЫШИНСКИИ"), min(w[1], 41.0), *w[2:]) for w in page.words))
     s3 = objectstore.client(settings)
-    objectstore.put_bytes(s3, "scans", KEY, path.read_bytes(), "image/png")  # what the viewer shows
-    [record] = finish(open_source(path, settings), [page], uri=source_uri(KEY), version="v-review", drop="review-drop",
+    objectstore.put_bytes(s3, "scans", key, path.read_bytes(), "image/png")  # what the viewer shows
+    [record] = finish(open_source(path, settings), [page], uri=source_uri(key), version="v-review", drop="review-drop",
                       manifest=None, settings=settings, sink=outputs_sink(s3, settings),
                       sources=[SourcePage(path, "png", 1)])
     with postgres.connect(stack_env["DELO_DATABASE_URL"]) as db:
         db.execute("INSERT INTO jobs (bucket, key, version, etag, drop_name, state) VALUES "
-                   "('scans', %s, 'v-review', 'v-review', 'review-drop', 'published') ON CONFLICT DO NOTHING", (KEY,))
+                   "('scans', %s, 'v-review', 'v-review', 'review-drop', 'published') ON CONFLICT DO NOTHING", (key,))
         publish([record], db=db, s3=s3, stream=redis.Redis.from_url(stack_env["DELO_STREAM_REDIS_URL"]),
                 settings=settings)
     return record
@@ -106,7 +106,7 @@ def test_in_the_browser_an_operator_corrects_a_misread_surname_from_review(tmp_p
                                                                            browser) -> None:
     from tests.stack.browser import logged_in, shot
 
-    record = read_poorly(tmp_path, stack_env)
+    record = read_poorly(tmp_path, stack_env, "drops/review-drop/in-browser.png")
     context, page = logged_in(browser, dashboard, "test-viewer")  # a viewer sees, cannot save
     page.goto(f"{dashboard}/documents/{record['id']}")
     assert page.locator("form#correct").count() == 0
@@ -180,3 +180,33 @@ def test_a_drops_manifest_names_its_languages_and_a_failed_files_page_says_each_
     shown = httpx.get(f"{dashboard}/jobs/{job['id']}", headers=VIEWER).text
     outcomes = shown[shown.index('id="page-outcomes"'):]
     assert "failed: IMAGE_TOO_LARGE" in outcomes and "read (" in outcomes
+
+
+def test_the_json_api_does_what_the_pages_do_and_openapi_describes_it(tmp_path, dashboard, stack_env, db) -> None:
+    """A team's own review tool: find the record in the review queue, read its pages' words,
+    correct it, read it back; a viewer's token reads but may not correct; the API is in
+    the OpenAPI document."""
+    record = read_poorly(tmp_path, stack_env, "drops/review-drop/by-api.png")
+    queue = httpx.get(f"{dashboard}/api/review", headers=VIEWER).json()["records"]
+    assert record["id"] in [r["id"] for r in queue]
+    pages = httpx.get(f"{dashboard}/api/documents/{record['id']}/pages", params={"q": "телеграмма"},
+                      headers=VIEWER).json()["pages"]
+    [page] = pages
+    assert page["image"] == f"/documents/{record['id']}/pages/1.jpg" and len(page["words"]) >= 20
+    assert all(w["low"] for w in page["words"]) and any(w["hit"] for w in page["words"])
+    misread = next(w for w in page["words"] if w["text"] == "А.ВЫШИНСКИИ")
+    assert misread["w"] > 0 and misread["h"] > 0
+
+    body = {"by": "script", "text": record["text"].replace("ВЫШИНСКИИ", "ВЫШИНСКИЙ")}
+    assert httpx.post(f"{dashboard}/api/documents/{record['id']}/correct", json=body, headers=VIEWER).status_code == 403
+    saved = httpx.post(f"{dashboard}/api/documents/{record['id']}/correct", json=body, headers=OPERATOR)
+    assert saved.status_code == 200, saved.text
+    assert [p["name"] for p in saved.json()["record"]["record"]["signatories"]] == ["Вышинский"]
+    back = httpx.get(f"{dashboard}/api/documents/{record['id']}", headers=VIEWER).json()
+    assert back["record"] == saved.json()["record"] and back["revisions"][-1]["by"] == "script"
+    assert httpx.post(f"{dashboard}/api/documents/{record['id']}/correct", json={"by": "x", "date": "вчера"},
+                      headers=OPERATOR).status_code == 400
+
+    spec = httpx.get(f"{dashboard}/openapi.json").json()
+    assert {"/api/review", "/api/documents", "/api/documents/{doc_id}", "/api/documents/{doc_id}/pages",
+            "/api/documents/{doc_id}/correct", "/api/jobs", "/api/jobs/{job_id}/replay"} <= set(spec["paths"])
