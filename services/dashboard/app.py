@@ -332,7 +332,8 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
     if job["record_id"]:  # the source's records: one per document it holds
         with request.app.state.documents.connection() as conn:
             records = postgres.documents_of(conn, ledger.source_uri(job["bucket"], job["key"]))
-    return page(request, "job.html", role, job=job, events=events, records=records, file_job=file_job,
+    pages_of = {r["id"]: docs.pages(request.app.state, r) for r in records}  # each page with its words outlined
+    return page(request, "job.html", role, job=job, events=events, records=records, file_job=file_job, pages_of=pages_of,
                 settings_languages=request.app.state.settings.ocr_languages)
 
 

@@ -210,3 +210,25 @@ def test_the_json_api_does_what_the_pages_do_and_openapi_describes_it(tmp_path, 
     spec = httpx.get(f"{dashboard}/openapi.json").json()
     assert {"/api/review", "/api/documents", "/api/documents/{doc_id}", "/api/documents/{doc_id}/pages",
             "/api/documents/{doc_id}/correct", "/api/jobs", "/api/jobs/{job_id}/replay"} <= set(spec["paths"])
+
+
+def test_in_the_browser_an_operator_replays_a_job_with_another_language(tmp_path, s3, db, intake, workers, dashboard,
+                                                                       browser) -> None:
+    from tests.stack.browser import logged_in, shot
+    from tests.stack.helpers import minio_event, notify, upload, wait_for_job
+
+    key = "drops/languages/in-browser.png"
+    notify(intake, minio_event(upload(s3, key, scans.png(tmp_path / "t.png").read_bytes())))
+    [job] = wait_for_job(db, key)
+    context, page = logged_in(browser, dashboard, "test-operator")
+    page.goto(f"{dashboard}/jobs/{job['id']}")
+    assert page.locator(".sheet rect.w").count() >= 20  # the job's page shows its pages, words outlined
+    page.fill("#replay-with input[name=languages]", "rus")
+    page.click("#replay-with button[type=submit]")
+    page.wait_for_selector("#job-state:text('published')", timeout=90_000)
+    page.reload()
+    assert "read with languages rus" in page.inner_text("body")
+    page.click("text=open")
+    assert "rus · pages preprocessed" in page.inner_text("body")
+    shot(page, "replayed-with-rus")
+    context.close()
