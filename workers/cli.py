@@ -369,6 +369,8 @@ def replay(
         "--languages", help="read the pages with these OCR languages (rus, Cyrillic, rus+eng); the record says so")] = None,
     preprocess: Annotated[str | None, typer.Option(
         "--preprocess", help="auto (delo's measured preprocessing) or none (pages as scanned)")] = None,
+    overwrite_corrections: Annotated[bool, typer.Option(
+        "--overwrite-corrections", help="the new readings replace records a person corrected (kept otherwise)")] = False,
     as_json: AsJson = False,
 ) -> None:
     """Send failed (or, with --published, published) jobs through the pipeline again,
@@ -419,7 +421,8 @@ def replay(
             if not go:
                 plan.decline_unmendable()
         try:
-            done = replays.apply(conn, plan, include_published=published, by="cli", ocr=ocr)
+            done = replays.apply(conn, plan, include_published=published, by="cli", ocr=ocr,
+                                 overwrite_corrections=overwrite_corrections)
         except UnavailableError:
             raise _down("replay", "ledger", _safe_url(get_settings().database_url), True) from None
     warnings = [warn] if warn and yes else []

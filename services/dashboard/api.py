@@ -35,6 +35,7 @@ class Correction(BaseModel):
 class ReplayOptions(BaseModel):
     languages: str | None = Field(None, description="tesseract's languages: rus, Cyrillic, rus+eng")
     preprocess: Literal["auto", "none"] | None = Field(None, description="auto: delo's preprocessing; none: as scanned")
+    overwrite_corrections: bool = Field(False, description="the new readings replace records a person corrected")
 
 
 @router.get("/jobs")
@@ -55,7 +56,7 @@ def replay(request: Request, job_id: int, body: ReplayOptions, role: Role = Depe
     """Replay a failed or published job, with other OCR options if given (kept on the job;
     the record says which produced it)."""
     return {"replayed": docs.replay_with(request.app.state, job_id, languages=body.languages,
-                                         preprocess=body.preprocess)}
+                                         preprocess=body.preprocess, overwrite_corrections=body.overwrite_corrections)}
 
 
 @router.get("/documents")

@@ -287,9 +287,11 @@ def replay_jobs(request: Request, job_id: Annotated[list[int] | None, Form()] = 
 
 @router.post("/jobs/{job_id}/replay")
 def replay_with(request: Request, job_id: int, languages: Annotated[str, Form()] = "",
-                preprocess: Annotated[str, Form()] = "", role: Role = Depends(operator)):
+                preprocess: Annotated[str, Form()] = "", overwrite_corrections: Annotated[bool, Form()] = False,
+                role: Role = Depends(operator)):
     """Replay one job (failed or published) with other OCR settings; its record says which."""
-    docs.replay_with(request.app.state, job_id, languages=languages, preprocess=preprocess)
+    docs.replay_with(request.app.state, job_id, languages=languages, preprocess=preprocess,
+                     overwrite_corrections=overwrite_corrections)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 

@@ -97,9 +97,11 @@ def broker_answers(state: Any) -> None:
         raise HTTPException(503, "the broker does not answer: nothing was replayed") from None
 
 
-def replay_with(state: Any, job_id: int, *, languages: str | None, preprocess: str | None) -> list[int]:
-    """Replay one job (failed or published) with these OCR options (workers/ocr/options.py);
-    400 for options tesseract cannot use, 409 when the job may not be replayed (and why)."""
+def replay_with(state: Any, job_id: int, *, languages: str | None, preprocess: str | None,
+                overwrite_corrections: bool = False) -> list[int]:
+    """Replay one job (failed or published) with these OCR options (workers/ocr/options.py),
+    its records replacing a person's corrections if asked; 400 for options tesseract
+    cannot use, 409 when the job may not be replayed (and why)."""
     try:
         ocr = options.parse({"languages": (languages or "").strip(), "preprocess": preprocess})
         if ocr.get("languages"):
@@ -109,7 +111,8 @@ def replay_with(state: Any, job_id: int, *, languages: str | None, preprocess: s
     broker_answers(state)
     with state.pool.connection() as conn:
         plan = replay.check(conn, [job_id], include_published=True)
-        done = replay.apply(conn, plan, include_published=True, by="dashboard", ocr=ocr)
+        done = replay.apply(conn, plan, include_published=True, by="dashboard", ocr=ocr,
+                            overwrite_corrections=overwrite_corrections)
     send_jobs(done)
     if not done:
         raise HTTPException(409, f"not replayed: {plan.skipped[0]['detail'] if plan.skipped else 'unknown'}")

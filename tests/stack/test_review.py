@@ -6,6 +6,7 @@ correction, the ledger says who did it, and a replay does not undo it."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 
 import httpx
@@ -148,7 +149,7 @@ def test_an_operator_replays_a_job_with_another_language_and_the_record_says_so(
     replayed = httpx.post(f"{dashboard}/jobs/{job['id']}/replay", data=form, headers=OPERATOR)
     assert replayed.status_code == 303
     [job] = wait_for_job(db, key)
-    assert job["state"] == "published" and job["attempts"] == 2 and job["ocr_settings"] == form
+    assert job["state"] == "published" and job["attempts"] == 2 and job["replay_options"] == form
     record = db.execute("SELECT record FROM documents WHERE source_uri = %s", (source_uri(key),)).fetchone()["record"]
     assert (record["ocr"]["languages"], record["ocr"]["preprocess"]) == ("rus", "none")
     assert record["ocr"]["pages"][0]["preprocessing"] == []  # the page went to tesseract as scanned
@@ -227,8 +228,37 @@ def test_in_the_browser_an_operator_replays_a_job_with_another_language(tmp_path
     page.click("#replay-with button[type=submit]")
     page.wait_for_selector("#job-state:text('published')", timeout=90_000)
     page.reload()
-    assert "read with languages rus" in page.inner_text("body")
+    assert "its last replay asked for languages rus" in page.inner_text("body")
     page.click("text=open")
     assert "rus · pages preprocessed" in page.inner_text("body")
     shot(page, "replayed-with-rus")
     context.close()
+
+
+def test_a_replay_keeps_a_persons_correction_unless_asked_not_to(tmp_path, s3, db, intake, workers, dashboard) -> None:
+    from tests.stack.helpers import minio_event, notify, upload, wait_for_job
+    from workers.pipeline import record_id
+
+    key = "drops/corrected/telegram.png"
+    notify(intake, minio_event(upload(s3, key, scans.png(tmp_path / "t.png").read_bytes())))
+    [job] = wait_for_job(db, key)
+    doc_id = record_id(source_uri(key))
+    saved = httpx.post(f"{dashboard}/api/documents/{doc_id}/correct", json={"by": "Н. А.", "registration_number": "7"},
+                       headers=OPERATOR)
+    assert saved.status_code == 200
+
+    def replay(**asked) -> dict:
+        attempts = db.execute("SELECT attempts FROM jobs WHERE id = %s", (job["id"],)).fetchone()["attempts"]
+        assert httpx.post(f"{dashboard}/api/jobs/{job['id']}/replay", json=asked, headers=OPERATOR).status_code == 200
+        for _ in range(600):
+            row = db.execute("SELECT state, attempts FROM jobs WHERE id = %s", (job["id"],)).fetchone()
+            if row["attempts"] > attempts and row["state"] == "published":
+                break
+            time.sleep(0.2)
+        return db.execute("SELECT revision, record FROM documents WHERE id = %s", (doc_id,)).fetchone()
+
+    kept = replay()
+    assert kept["revision"] == 1 and kept["record"]["record"]["registration_number"] == "7"
+    replaced = replay(overwrite_corrections=True)
+    assert replaced["revision"] == 0 and replaced["record"]["record"]["registration_number"] is None
+    assert "revision" not in replaced["record"]

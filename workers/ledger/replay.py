@@ -100,10 +100,14 @@ def check(conn: Conn, ids: list[int], *, include_published: bool = False) -> Pla
 
 
 def apply(conn: Conn, plan: Plan, *, include_published: bool = False, by: str = "cli",
-          ocr: dict[str, str] | None = None) -> list[int]:
+          ocr: dict[str, str] | None = None, overwrite_corrections: bool = False) -> list[int]:
     """Re-queue the plan's jobs; returns their ids (the caller sends their tasks). A job
     that changed since `check` (another replay, a worker) is checked again and skipped.
-    `ocr`: read the pages with these options (workers/ocr/options.py), kept on the job."""
+    `ocr`: read the pages with these options (workers/ocr/options.py); with
+    `overwrite_corrections` the records replace a person's corrections. Both are kept on
+    the job (replay_options) for this replay and its retries; a replay without them
+    reads and publishes as the drop and the settings say."""
+    asked: dict[str, Any] = {**(ocr or {}), **({"overwrite_corrections": True} if overwrite_corrections else {})}
     done = []
     for checked in plan.ready:
         job = ledger.get(conn, checked["id"])
@@ -112,21 +116,20 @@ def apply(conn: Conn, plan: Plan, *, include_published: bool = False, by: str = 
             plan.skip(checked["id"], *reason)
             continue
         assert job is not None  # why_not gives a missing job a reason
-        detail: dict[str, Any] = {"replay": True, "by": by, "from": job["state"]}
-        if ocr:
-            detail["ocr"] = ocr
-            with unavailable_as_retryable():
-                conn.execute("UPDATE jobs SET ocr_settings = %s WHERE id = %s", (Jsonb(ocr), job["id"]))
-        ledger.transition(conn, job["id"], "queued", detail=detail)
+        with unavailable_as_retryable():
+            conn.execute("UPDATE jobs SET replay_options = %s WHERE id = %s",
+                         (Jsonb(asked) if asked else None, job["id"]))
+        ledger.transition(conn, job["id"], "queued",
+                          detail={"replay": True, "by": by, "from": job["state"], **({"options": asked} if asked else {})})
         done.append(job["id"])
     return done
 
 
 def replay(conn: Conn, ids: list[int], *, include_published: bool = False, by: str = "cli",
-           ocr: dict[str, str] | None = None) -> list[int]:
+           ocr: dict[str, str] | None = None, overwrite_corrections: bool = False) -> list[int]:
     """Re-queue those of `ids` that may be replayed; returns them (the caller sends their tasks)."""
     return apply(conn, check(conn, ids, include_published=include_published), include_published=include_published,
-                 by=by, ocr=ocr)
+                 by=by, ocr=ocr, overwrite_corrections=overwrite_corrections)
 
 
 def matching(conn: Conn, flt: JobFilter, *, include_published: bool = False) -> list[int]:

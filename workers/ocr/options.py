@@ -37,9 +37,10 @@ def parse(raw: Any) -> dict[str, str]:
     return out
 
 
-def effective(replayed: dict[str, str] | None, manifest: dict[str, Any] | None) -> dict[str, str]:
+def effective(replayed: dict[str, Any] | None, manifest: dict[str, Any] | None) -> dict[str, str]:
     """What a job is read with beside the settings: its replay's options over its drop's."""
-    return {**((manifest or {}).get("ocr") or {}), **(replayed or {})}
+    asked = {k: v for k, v in (replayed or {}).items() if k in ("languages", "preprocess")}
+    return {**((manifest or {}).get("ocr") or {}), **asked}
 
 
 def apply(settings: Settings, options: dict[str, str] | None) -> Settings:

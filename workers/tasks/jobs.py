@@ -105,7 +105,7 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
     ledger.transition(db, job_id, "ocr", attempt=attempt)
     resources.sweep_cache()
     manifest = drops.manifest_of(db, job["drop_name"])
-    ocr = options.effective(job.get("ocr_settings"), manifest)  # a replay's options over the drop's
+    ocr = options.effective(job.get("replay_options"), manifest)  # a replay's options over the drop's
     if sheets.is_sheet(job, manifest):
         # its pages are read by its drop's file job, which the sweep makes once all are in
         sheets.touch(db, job["drop_name"])
@@ -256,7 +256,8 @@ def publish(self, *, job_id: int, records: list[dict] | None = None, record: dic
     if not records:
         raise ValueError(f"job {job_id}: a publish task without records")
     publish_records(records, db=resources.documents_db(), s3=resources.s3(), stream=resources.stream(),
-                    settings=get_settings(), replaces=replaces or ())
+                    settings=get_settings(), replaces=replaces or (),
+                    overwrite_corrections=bool((job.get("replay_options") or {}).get("overwrite_corrections")))
     if ledger.transition(resources.db(), job_id, "published", record_id=records[0]["id"], attempt=job["attempts"],
                          only_from=("publishing",), detail=metrics.published_detail(records)):
         sweep.forget(resources.broker(), job_id)
