@@ -32,8 +32,7 @@ def write(folder: Path, stem: str, record: dict, pages: Sequence[PageResult], so
     for kind in which:
         path = folder / f"{stem}{KINDS[kind]}"
         if kind == "alto":
-            path.write_bytes(alto.alto(pages, source=record["source"]["uri"], software=_version(),
-                                       engine=record["ocr"]["engine"]))
+            alto.write(path, pages, source=record["source"]["uri"], software=_version(), engine=record["ocr"]["engine"])
         else:
             pdf.write(zip(sources, pages, strict=True), path)
         written[kind] = path
