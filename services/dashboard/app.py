@@ -262,12 +262,8 @@ def failures_page(request: Request, code: str | None = None, drop: str | None = 
                 query=urlencode({k: v for k, v in {"code": code, "drop": drop, "since": since}.items() if v}))
 
 
-def _broker_answers(request: Request) -> None:
-    docs.broker_answers(request.app.state)
-
-
 def _replay(request: Request, conn, ids: list[int]):
-    _broker_answers(request)
+    docs.broker_answers(request.app.state)
     plan = replay.check(conn, ids)
     done = replay.apply(conn, plan, by="dashboard")
     send_jobs(done)

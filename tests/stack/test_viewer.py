@@ -60,6 +60,11 @@ def test_a_reference_from_the_manifest_reads_as_one(dashboard, published) -> Non
     html = httpx.get(f"{dashboard}/documents/{record_id(published['source']['uri'])}", headers=VIEWER).text
     assert "ГА РФ · ф. 5446 · оп. 81 · д. 12" in html and "from the drop&#39;s manifest" in html
     assert "drop manifest" not in html
+    # so do the search results and the drop's page
+    found = httpx.get(f"{dashboard}/documents", params={"q": "специалистов"}, headers=VIEWER).text
+    assert "ГА РФ · ф. 5446 · оп. 81 · д. 12" in found and "drop manifest" not in found
+    drop = httpx.get(f"{dashboard}/drops/viewed", headers=VIEWER).text
+    assert "ГА РФ · ф. 5446 · оп. 81 · д. 12" in drop
 
 
 def test_page_images_come_from_delo_at_the_width_asked(dashboard, published) -> None:

@@ -192,14 +192,20 @@ def pages_awaiting_review(conn: Conn, low_confidence: float) -> int:
     return int(row["n"]) if row else 0
 
 
+# a result's archival reference: as its text gives it, or the drop manifest's in archival order
+_REFERENCE = """(SELECT CASE WHEN r->>'raw' = 'drop manifest'
+                        THEN concat_ws(' · ', r->>'archive', 'ф. ' || (r->>'fond'), 'оп. ' || (r->>'opis'),
+                                       'д. ' || (r->>'delo'))
+                        ELSE r->>'raw' END
+                 FROM (SELECT record->'record'->'archival_references'->0 AS r) ref) AS archival_reference"""
+
 def search_documents(conn: Conn, query: str, query_forms: str, limit: int = 20) -> list[DictRow]:
     """Russian full-text search: `Корея` finds `Кореи`, `Штыкова` finds `Штыков` (by the
     words' dictionary forms, `query_forms` from morph.query, and by Snowball stems for
     words the dictionary does not know)."""
     with unavailable_as_retryable():
         return conn.execute(
-            """SELECT id, source_uri, document_type, date, drop_name, record->'document' AS document,
-                      record->'record'->'archival_references'->0->>'raw' AS archival_reference,
+            f"""SELECT id, source_uri, document_type, date, drop_name, record->'document' AS document, {_REFERENCE},
                       (SELECT string_agg(p->>'name', ', ') FROM jsonb_array_elements(record->'record'->'signatories') p)
                           AS signatories,
                       ts_rank(tsv, query.q) AS rank,
@@ -220,8 +226,7 @@ def browse_documents(conn: Conn, order: str = "date", limit: int = 50, offset: i
     """Published records without a query, `order` one of BROWSE_ORDERS."""
     with unavailable_as_retryable():
         return conn.execute(
-            f"""SELECT id, source_uri, document_type, date, drop_name, record->'document' AS document,
-                       record->'record'->'archival_references'->0->>'raw' AS archival_reference,
+            f"""SELECT id, source_uri, document_type, date, drop_name, record->'document' AS document, {_REFERENCE},
                        (SELECT string_agg(p->>'name', ', ') FROM jsonb_array_elements(record->'record'->'signatories') p)
                            AS signatories, NULL AS snippet
                 FROM documents ORDER BY {BROWSE_ORDERS[order]} LIMIT %s OFFSET %s""", (limit, offset)).fetchall()
