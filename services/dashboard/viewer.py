@@ -3,16 +3,19 @@ object store (never a public bucket URL), and the words on each page with their 
 and confidences, from the record's ALTO (workers/outputs/alto.py).
 
 A source is downloaded once to the dashboard's cache and each page is rendered once per
-width asked; both stay in `cache_dir/viewer` (the worker cache's rules: files unused for
-an hour go). A record of a drop read as one file (workers/sheets.py) finds each page in
+width asked; both stay in `cache_dir/viewer` while they are used: a file unused for an
+hour goes when the next source is downloaded. A record of a drop read as one file (workers/sheets.py) finds each page in
 its image (`source.images`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -74,11 +77,36 @@ def source_file(s3: Minio, conn: Conn, settings: Settings, bucket: str, key: str
     folder = settings.cache_dir / "viewer"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / hashlib.sha256(f"{bucket}/{key}@{version}".encode()).hexdigest()[:24]
-    if not path.exists():
-        partial = path.with_suffix(".part")
+    if not _used(path):
+        _forget_unused(folder)
+        partial = _partial(path)
         objectstore.download(s3, bucket, key, version_id, partial)
         partial.replace(path)
     return path
+
+
+def _used(path: Path) -> bool:
+    """Whether the cache holds `path`, marked used now (its age is the time since it was)."""
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def _partial(path: Path) -> Path:
+    """Where to write `path` before it is whole: one name per writer (two requests at once)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+
+
+def _forget_unused(folder: Path, max_age_seconds: float = 3600) -> None:
+    cutoff = time.time() - max_age_seconds
+    for f in folder.iterdir():
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def page_jpeg(s3: Minio, conn: Conn, settings: Settings, record: dict, number: int, width: int) -> Path:
@@ -89,7 +117,7 @@ def page_jpeg(s3: Minio, conn: Conn, settings: Settings, record: dict, number: i
     version = None if record["source"].get("images") else record["source"].get("version")
     path = source_file(s3, conn, settings, bucket, key, version)
     out = path.with_name(f"{path.name}-p{inner}-w{width}.jpg")
-    if not out.exists():
+    if not _used(out):
         source = stage.open_source(path, settings, name=key)
         with tempfile.TemporaryDirectory(prefix="delo-view-") as tmp:
             gray = page_images.one_page(path, source.kind, inner, Path(tmp), settings, key).gray
@@ -98,7 +126,7 @@ def page_jpeg(s3: Minio, conn: Conn, settings: Settings, record: dict, number: i
         ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 85])
         if not ok:
             raise ValueError(f"page {number} of {key} could not be encoded")
-        partial = out.with_suffix(".part")
+        partial = _partial(out)
         partial.write_bytes(data.tobytes())
         partial.replace(out)
     return out
