@@ -116,9 +116,10 @@ def apply(conn: Conn, plan: Plan, *, include_published: bool = False, by: str = 
             plan.skip(checked["id"], *reason)
             continue
         assert job is not None  # why_not gives a missing job a reason
-        with unavailable_as_retryable():
-            conn.execute("UPDATE jobs SET replay_options = %s WHERE id = %s",
-                         (Jsonb(asked) if asked else None, job["id"]))
+        if asked or job.get("replay_options"):  # what an earlier replay asked does not carry over
+            with unavailable_as_retryable():
+                conn.execute("UPDATE jobs SET replay_options = %s WHERE id = %s",
+                             (Jsonb(asked) if asked else None, job["id"]))
         ledger.transition(conn, job["id"], "queued",
                           detail={"replay": True, "by": by, "from": job["state"], **({"options": asked} if asked else {})})
         done.append(job["id"])
