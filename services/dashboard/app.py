@@ -262,10 +262,11 @@ def failures_page(request: Request, code: str | None = None, drop: str | None = 
                 query=urlencode({k: v for k, v in {"code": code, "drop": drop, "since": since}.items() if v}))
 
 
-def _replay(request: Request, conn, ids: list[int]):
+def _replay(request: Request, conn, ids: list[int], languages: str = "", preprocess: str = ""):
+    ocr = docs.ocr_options(languages, preprocess)
     docs.broker_answers(request.app.state)
     plan = replay.check(conn, ids)
-    done = replay.apply(conn, plan, by="dashboard")
+    done = replay.apply(conn, plan, by="dashboard", ocr=ocr)
     send_jobs(done)
     if "text/html" in request.headers.get("accept", ""):
         return RedirectResponse(f"/failures?{urlencode({'replayed': len(done), 'skipped': len(plan.skipped)})}",
@@ -274,11 +275,14 @@ def _replay(request: Request, conn, ids: list[int]):
 
 
 @router.post("/failures/replay")
-def replay_jobs(request: Request, job_id: Annotated[list[int] | None, Form()] = None, role: Role = Depends(operator)):
-    """Replay one job or the selected ones (form field job_id, repeated); the answer names
-    the jobs it skipped and why (published, in flight, superseded, unknown)."""
+def replay_jobs(request: Request, job_id: Annotated[list[int] | None, Form()] = None,
+                languages: Annotated[str, Form()] = "", preprocess: Annotated[str, Form()] = "",
+                role: Role = Depends(operator)):
+    """Replay one job or the selected ones (form field job_id, repeated), with other OCR
+    settings if given; the answer names the jobs it skipped and why (published, in
+    flight, superseded, unknown)."""
     with request.app.state.pool.connection() as conn:
-        return _replay(request, conn, job_id or [])
+        return _replay(request, conn, job_id or [], languages, preprocess)
 
 
 @router.post("/jobs/{job_id}/replay")
@@ -307,13 +311,15 @@ def replay_all_confirm(request: Request, code: str | None = None, drop: str | No
 
 @router.post("/failures/replay-all")
 def replay_all(request: Request, code: Annotated[str, Form()] = "", drop: Annotated[str, Form()] = "",
-               since: Annotated[str, Form()] = "", expected: Annotated[int, Form()] = -1, role: Role = Depends(operator)):
+               since: Annotated[str, Form()] = "", expected: Annotated[int, Form()] = -1,
+               languages: Annotated[str, Form()] = "", preprocess: Annotated[str, Form()] = "",
+               role: Role = Depends(operator)):
     flt = _failure_filter(code, drop, since)
     with request.app.state.pool.connection() as conn:
         ids = replay.matching(conn, flt)
         if expected >= 0 and len(ids) > expected:
             ids = ids[:expected]  # never more than the person confirmed
-        return _replay(request, conn, ids)
+        return _replay(request, conn, ids, languages, preprocess)
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)

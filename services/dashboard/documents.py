@@ -97,17 +97,24 @@ def broker_answers(state: Any) -> None:
         raise HTTPException(503, "the broker does not answer: nothing was replayed") from None
 
 
+def ocr_options(languages: str | None, preprocess: str | None) -> dict[str, str]:
+    """A replay's OCR options as a form or the API gives them, checked against the
+    installed tesseract (400 for a language it does not have)."""
+    try:
+        ocr = options.parse({"languages": (languages or "").strip(), "preprocess": preprocess or None})
+        if ocr.get("languages"):
+            check_languages(ocr["languages"])
+    except (ValueError, DeloError) as exc:
+        raise HTTPException(400, f"not replayed: {exc}") from None
+    return ocr
+
+
 def replay_with(state: Any, job_id: int, *, languages: str | None, preprocess: str | None,
                 overwrite_corrections: bool = False) -> list[int]:
     """Replay one job (failed or published) with these OCR options (workers/ocr/options.py),
     its records replacing a person's corrections if asked; 400 for options tesseract
     cannot use, 409 when the job may not be replayed (and why)."""
-    try:
-        ocr = options.parse({"languages": (languages or "").strip(), "preprocess": preprocess})
-        if ocr.get("languages"):
-            check_languages(ocr["languages"])
-    except (ValueError, DeloError) as exc:
-        raise HTTPException(400, f"not replayed: {exc}") from None
+    ocr = ocr_options(languages, preprocess)
     broker_answers(state)
     with state.pool.connection() as conn:
         plan = replay.check(conn, [job_id], include_published=True)

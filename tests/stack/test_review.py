@@ -262,3 +262,20 @@ def test_a_replay_keeps_a_persons_correction_unless_asked_not_to(tmp_path, s3, d
     replaced = replay(overwrite_corrections=True)
     assert replaced["revision"] == 0 and replaced["record"]["record"]["registration_number"] is None
     assert "revision" not in replaced["record"]
+
+
+def test_a_selection_of_failures_is_replayed_with_other_settings(tmp_path, s3, db, intake, workers, dashboard) -> None:
+    from tests.stack.helpers import minio_event, notify, upload, wait_for_job
+
+    key = "drops/languages/broken.pdf"
+    notify(intake, minio_event(upload(s3, key, scans.corrupt_pdf(tmp_path / "broken.pdf").read_bytes())))
+    [job] = wait_for_job(db, key)
+    assert job["state"] == "failed"
+    answer = httpx.post(f"{dashboard}/failures/replay", data={"job_id": job["id"], "languages": "rus+eng",
+                                                             "preprocess": "none"}, headers=OPERATOR)
+    assert answer.status_code == 200 and answer.json()["replayed"] == 1
+    row = db.execute("SELECT replay_options FROM jobs WHERE id = %s", (job["id"],)).fetchone()
+    assert row["replay_options"] == {"languages": "rus+eng", "preprocess": "none"}
+    refused = httpx.post(f"{dashboard}/failures/replay", data={"job_id": job["id"], "languages": "rus+klingon"},
+                         headers=OPERATOR)
+    assert refused.status_code == 400
