@@ -47,6 +47,10 @@ def celery_config(settings: Settings) -> dict:
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
         result_expires=24 * 3600,
         worker_max_memory_per_child=settings.worker_max_memory_kb,
+        # task events on, as `celery worker -E` would: Flower (docker-compose's `tools`
+        # profile) and `celery events` see every delo task as it runs
+        worker_send_task_events=settings.task_events,
+        task_send_sent_event=settings.task_events,
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # outlives it is handed to a second worker and runs twice.
     visibility_timeout_seconds: int = 600
     worker_max_memory_kb: int = 1_500_000
+    # Celery's task events (sent, started, succeeded, failed): what Flower and `celery
+    # events` show of delo's tasks. Off, workers send none.
+    task_events: bool = True
     # A task whose store did not answer is retried after 1, 2, 4, 8 s, then every
     # retry_delay_max_seconds (each delay 50–100% of its step): an outage is noticed
     # within that long after it ends. 40 tries span 3 to 6 minutes.
