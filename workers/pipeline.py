@@ -15,6 +15,7 @@ The tasks only split the chain where a queue boundary falls, and pass between th
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 
 from workers import drops, sheets
 from workers.config import Settings
-from workers.errors import DeloError, FailureCode
+from workers.errors import DeloError, FailureCode, UnavailableError
 from workers.ocr import stage, tesseract
 from workers.ocr.stage import OcrResult, PageResult, Source
 from workers.outputs.pdf import SourcePage
@@ -34,6 +35,7 @@ from workers.records.model import Record
 from workers.records.uncertainty import uncertain_fields
 
 SCHEMA = "delo.record/1"
+log = logging.getLogger(__name__)
 
 
 def record_id(uri: str, index: int = 1) -> str:
@@ -71,13 +73,26 @@ def finish(source: Source, pages: list[PageResult], *, uri: str, version: str | 
         record["warnings"] += span.warnings
         drops.apply(record, manifest)
         if sink and sources:
-            record["outputs"] = sink(record, pages, [sources[p.number - 1] for p in pages])
+            _outputs(record, pages, [sources[p.number - 1] for p in pages], sink)
         try:  # nothing leaves the pipeline that breaks the contract downstream reads
             Record.check(record)
         except ValidationError as exc:
             raise DeloError(FailureCode.INTERNAL, f"the record of {source.name} breaks delo.record/1: {exc}") from exc
         records.append(record)
     return records
+
+
+def _outputs(record: dict, pages: list[PageResult], sources: list[SourcePage], sink: Sink) -> None:
+    """The document's ALTO and PDF, named in its record. A store that does not answer is
+    retried like any (UnavailableError goes up); anything else that stops them costs the
+    outputs, never the record: it is published with the warning `outputs_not_written`."""
+    try:
+        record["outputs"] = sink(record, pages, sources)
+    except UnavailableError:
+        raise
+    except Exception as exc:
+        log.exception("the outputs of %s were not written", record["id"])
+        record["warnings"].append(f"outputs_not_written:{type(exc).__name__}")
 
 
 def document_pages(pages: list[PageResult], span: segment.Span | None) -> list[PageResult]:

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.unit.test_segment import LETTER, NOTE, REPORT
 from workers.config import Settings
+from workers.errors import UnavailableError
 from workers.ocr.stage import PageResult, Source
+from workers.outputs.pdf import SourcePage
 from workers.pipeline import finish, record_id
 
 URI = "s3://scans/delo%20347.pdf"
@@ -53,3 +57,23 @@ def test_weak_evidence_is_a_warning_on_the_one_record() -> None:
                           "Справка о жилищном строительстве\n"
                           "Построено двенадцать бараков, еще четыре будут сданы к зиме этого года.")
     assert "possible_document_start:1:1" in record["warnings"]
+
+
+def test_outputs_that_cannot_be_written_cost_the_outputs_not_the_record(validate_record) -> None:
+    source, pages = read(NOTE)
+    sources = [SourcePage(Path("/nonexistent"), "pdf", 1)]
+
+    def broken(record, pages, sources):
+        raise ValueError("an image mode no PDF takes")
+
+    [record] = finish(source, pages, uri=URI, version="v1", drop=None, manifest=None, settings=Settings(),
+                      sources=sources, sink=broken)
+    validate_record(record)
+    assert "outputs" not in record and "outputs_not_written:ValueError" in record["warnings"]
+
+    def away(record, pages, sources):
+        raise UnavailableError("records bucket did not answer")
+
+    with pytest.raises(UnavailableError):  # retried like any store, not swallowed
+        finish(source, pages, uri=URI, version="v1", drop=None, manifest=None, settings=Settings(), sources=sources,
+               sink=away)
