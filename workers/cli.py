@@ -480,7 +480,7 @@ def reconcile(as_json: AsJson = False) -> None:
     broker = redis.Redis.from_url(settings.redis_url)
     try:
         result = reconcile_bucket(db, objectstore.client(settings), broker, settings,
-                                  lambda job_id: queue_again(db, broker, job_id))
+                                  lambda job_id: queue_again(db, broker, job_id), whole=True)
     except UnavailableError as exc:
         err.print(f"delo reconcile: stopped part way, a store stopped answering ({exc}); run it again when it is back",
                   soft_wrap=True, markup=False, highlight=False)

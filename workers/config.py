@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     # its manifest lists has arrived, or once no sheet has arrived for this long.
     sheets_settle_seconds: float = 30.0
     reconcile_every_seconds: int = 300
+    # beat's reconciler lists this many objects a run, from where the last run stopped (20
+    # LIST requests); a bucket of a million objects is gone through in 50 runs. `delo
+    # reconcile` goes through all of it at once.
+    reconcile_batch: int = 20_000
     # The dashboard: a viewer may look, an operator may also replay. Unset: nobody gets in.
     dashboard_viewer_token: str | None = None
     dashboard_operator_token: str | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from itertools import islice
 
 import redis
 from minio import Minio
@@ -25,10 +26,37 @@ from workers.stores import objectstore
 log = logging.getLogger(__name__)
 
 
-def reconcile(db, s3: Minio, broker: redis.Redis, settings: Settings, enqueue: Callable[[int], None]) -> dict:
-    known = ledger.known_etags(db, settings.scans_bucket)
+CURSOR = "delo:reconcile:after"  # on the broker's Redis: lost with it, and then the next run starts over
+
+
+def reconcile(db, s3: Minio, broker: redis.Redis, settings: Settings, enqueue: Callable[[int], None], *,
+              whole: bool = False) -> dict:
+    """Beat's run: the next `reconcile_batch` objects of the scans bucket after the last
+    run's, so that a bucket of millions is listed a slice at a time, each checked against
+    the ledger's rows for those keys only, and the listing starts over once it reaches the
+    end. `whole` (`delo reconcile`): every object now, slice after slice."""
+    after = "" if whole else _text(broker.get(CURSOR))
+    found = listed = 0
+    while True:
+        batch = list(islice(objectstore.list_objects(s3, settings.scans_bucket, after=after), settings.reconcile_batch))
+        listed += len(batch)
+        found += _start_unseen(db, s3, settings, batch, enqueue)
+        after = batch[-1][0] if len(batch) == settings.reconcile_batch else ""  # "": the end, start over
+        if not whole or not after:
+            break
+    if not whole:
+        broker.set(CURSOR, after)
+    lost = sweep.lost_jobs(db, broker, settings.stuck_after_seconds, settings.visibility_timeout_seconds)
+    for job_id in lost:
+        enqueue(job_id)
+    return {"unseen_objects": found, "listed": listed, "resent_lost": len(lost)}
+
+
+def _start_unseen(db, s3: Minio, settings: Settings, batch: list[tuple[str, str, int]],
+                  enqueue: Callable[[int], None]) -> int:
+    known = ledger.known_etags(db, settings.scans_bucket, [key for key, _, _ in batch])
     found = 0
-    for key, etag, size in objectstore.list_objects(s3, settings.scans_bucket):
+    for key, etag, size in batch:
         drop = ledger.drop_of(key)
         if drop is not None and drops.is_manifest(key):  # a manifest is always a drop's
             try:
@@ -42,7 +70,8 @@ def reconcile(db, s3: Minio, broker: redis.Redis, settings: Settings, enqueue: C
         if created:
             enqueue(job_id)
             found += 1
-    lost = sweep.lost_jobs(db, broker, settings.stuck_after_seconds, settings.visibility_timeout_seconds)
-    for job_id in lost:
-        enqueue(job_id)
-    return {"unseen_objects": found, "resent_lost": len(lost)}
+    return found
+
+
+def _text(value: bytes | str | None) -> str:
+    return value.decode() if isinstance(value, bytes) else value or ""

@@ -354,3 +354,30 @@ def test_the_stack_and_delo_ingest_give_the_same_record(tmp_path, s3, db, intake
     assert json.dumps(embedded["record"], ensure_ascii=False, sort_keys=True) == \
         json.dumps(stacked["record"], ensure_ascii=False, sort_keys=True)
     assert embedded["warnings"] == stacked["warnings"] and embedded["text"] == stacked["text"]
+
+
+def test_the_reconciler_lists_a_slice_a_run_and_starts_over_at_the_end(tmp_path, s3, db, stack_env) -> None:
+    """GIVEN objects no event announced WHEN beat's reconciler runs with slices of two
+    objects THEN each run lists two, from where the last stopped, checking those keys
+    alone, and every unseen object gets its job within one pass of the bucket; `whole`
+    (what `delo reconcile` runs) goes through everything at once."""
+    from workers.config import get_settings
+    from workers.reconcile import CURSOR, reconcile
+
+    keys = [f"zz-slices/{n}.png" for n in range(3)]  # the last keys of the bucket
+    for key in keys:
+        upload(s3, key, png_bytes(tmp_path))
+    broker = redis.Redis.from_url(stack_env["DELO_REDIS_URL"])
+    broker.delete(CURSOR)
+    settings = get_settings().model_copy(update={"reconcile_batch": 2, "stuck_after_seconds": 10**6})
+    sent: list[int] = []
+    listed, runs = 0, 0
+    while True:
+        result = reconcile(db, s3, broker, settings, sent.append)
+        runs, listed = runs + 1, listed + result["listed"]
+        assert result["listed"] <= 2
+        if broker.get(CURSOR) == b"":  # the end of the bucket: the next run starts over
+            break
+    assert runs > 1 and listed == sum(1 for _ in s3.list_objects("scans", recursive=True))
+    assert {job_row(db, j)["key"] for j in sent} >= set(keys)
+    assert reconcile(db, s3, broker, settings, sent.append, whole=True)["unseen_objects"] == 0

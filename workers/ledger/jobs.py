@@ -187,10 +187,12 @@ def queued(conn: Conn, job_ids: list[int]) -> list[DictRow]:
                             (job_ids,)).fetchall()
 
 
-def known_etags(conn: Conn, bucket: str) -> set[tuple[str, str]]:
-    """(key, eTag) of every object version the ledger has seen: what a listing is checked against."""
+def known_etags(conn: Conn, bucket: str, keys: list[str]) -> set[tuple[str, str]]:
+    """(key, eTag) of the versions of these objects the ledger has seen: what a slice of a
+    listing is checked against (by the (bucket, key, etag) index, never the whole ledger)."""
     with unavailable_as_retryable():
-        return {(r["key"], r["etag"]) for r in conn.execute("SELECT key, etag FROM jobs WHERE bucket = %s", (bucket,))}
+        return {(r["key"], r["etag"]) for r in conn.execute("SELECT key, etag FROM jobs WHERE bucket = %s AND key = ANY(%s)",
+                                                             (bucket, keys))}
 
 
 def counts_by_state(conn: Conn) -> dict[str, int]:

@@ -95,9 +95,10 @@ def remove_record(s3: Minio, bucket: str, record_id: str) -> None:
             s3.remove_object(bucket, key)
 
 
-def list_objects(s3: Minio, bucket: str, prefix: str = "") -> Iterator[tuple[str, str, int]]:
-    """(key, eTag, size) of every object in the bucket (under `prefix`)."""
+def list_objects(s3: Minio, bucket: str, prefix: str = "", after: str = "") -> Iterator[tuple[str, str, int]]:
+    """(key, eTag, size) of every object in the bucket (under `prefix`), in key order, from
+    the first key past `after`; a page of 1,000 keys asked for at a time, as it is read."""
     with unavailable_as_retryable(f"list s3://{bucket}/{prefix}"):
-        for obj in s3.list_objects(bucket, prefix=prefix or None, recursive=True):
+        for obj in s3.list_objects(bucket, prefix=prefix or None, recursive=True, start_after=after or None):
             if not obj.is_dir:
                 yield obj.object_name, (obj.etag or "").strip('"'), obj.size or 0
