@@ -1,0 +1,101 @@
+"""Every Kubernetes manifest in infra/k8s, validated offline before anyone applies it: each
+overlay built as kustomize builds it (the base's resources, its JSON patches, its
+namespace), built-in kinds against Kubernetes' own schemas (kubernetes-validate, strict:
+an unknown field is an error), KEDA's against its CRDs' schemas (vendored in
+infra/k8s/crds), and what delo's own rules ask of them."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from workers.config import Settings
+
+K8S = Path(__file__).resolve().parents[2] / "infra" / "k8s"
+OVERLAYS = sorted(p.parent.name for p in (K8S / "overlays").glob("*/kustomization.yaml"))
+
+
+def _docs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+
+
+def build(overlay: str) -> list[dict[str, Any]]:
+    """The overlay's resources: the base's files, then each JSON patch on its targets, then
+    the namespace (the parts of kustomize these kustomizations use)."""
+    folder = K8S / "overlays" / overlay
+    own = yaml.safe_load((folder / "kustomization.yaml").read_text(encoding="utf-8"))
+    base = K8S / "base"
+    kustomization = yaml.safe_load((base / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert own["resources"] == ["../../base"]
+    docs = [copy.deepcopy(d) for name in kustomization["resources"] for d in _docs(base / name)]
+    for patch in own.get("patches", []):
+        targets = [d for d in docs if d["kind"] == patch["target"]["kind"]
+                   and d["metadata"]["name"] == patch["target"]["name"]]
+        assert len(targets) == 1, patch["target"]
+        targets[0].update(jsonpatch.apply_patch(targets[0], yaml.safe_load(patch["patch"])))
+    for d in docs:
+        d["metadata"]["namespace"] = own["namespace"]
+    return docs
+
+
+def _crd_schema(kind: str) -> dict[str, Any]:
+    for path in (K8S / "crds").glob("*.yaml"):
+        crd = _docs(path)[0]
+        if crd["spec"]["names"]["kind"] == kind:
+            [version] = [v for v in crd["spec"]["versions"] if v.get("storage")]
+            return version["schema"]["openAPIV3Schema"]
+    raise KeyError(kind)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_resource_is_valid(overlay: str) -> None:
+    docs = build(overlay)
+    assert {d["kind"] for d in docs} >= {"Deployment", "Service", "Job", "ConfigMap", "ScaledObject",
+                                          "TriggerAuthentication"}
+    for d in docs:
+        if d["apiVersion"].startswith("keda.sh/"):
+            jsonschema.validate(d, _crd_schema(d["kind"]))
+        else:
+            kubernetes_validate.validate(d, "1.30.0", strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_delos_own_rules(overlay: str) -> None:
+    docs = build(overlay)
+    by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    pods = [(d["metadata"]["name"], d["spec"]["template"]["spec"]) for d in docs if d["kind"] in ("Deployment", "Job")]
+    example = _docs(K8S / "base" / "secret.example.yaml")[0]
+    for name, pod in pods:
+        assert pod["securityContext"]["runAsNonRoot"] is True, name  # the image runs as a user, not root
+        for c in pod["containers"]:
+            assert c["resources"]["requests"] and c["resources"]["limits"]["memory"], name
+            secrets = [e["secretRef"]["name"] for e in c.get("envFrom", []) if "secretRef" in e]
+            assert secrets == [example["metadata"]["name"]], name  # secrets from the Secret, never inline
+            assert not any("value" in e and "TOKEN" in e["name"] for e in c.get("env", [])), name
+            if name != "delo-migrate":
+                assert "livenessProbe" in c, name
+    # exactly one beat, never two during a rollout
+    beat = by[("Deployment", "delo-beat")]
+    assert beat["spec"]["replicas"] == 1 and beat["spec"]["strategy"]["type"] == "Recreate"
+    # an OCR worker's grace period outlasts the slowest page it may be reading
+    settings = Settings()
+    ocr = by[("Deployment", "delo-worker-ocr")]["spec"]["template"]["spec"]
+    assert ocr["terminationGracePeriodSeconds"] > settings.page_timeout_seconds + settings.render_timeout_seconds
+    probe = ocr["containers"][0]["livenessProbe"]["exec"]["command"][-1]
+    assert "inspect ping -d ocr@" in probe  # the worker itself answers, over the broker
+    # KEDA scales the OCR workers from zero on both OCR queues' length
+    scaled = by[("ScaledObject", "delo-worker-ocr")]["spec"]
+    assert scaled["minReplicaCount"] == 0 and scaled["maxReplicaCount"] >= 1
+    assert scaled["scaleTargetRef"]["name"] == "delo-worker-ocr"
+    assert {t["metadata"]["listName"] for t in scaled["triggers"]} == {"ocr", "ocr_bulk"}
+    config = by[("ConfigMap", "delo-config")]["data"]
+    assert all(t["metadata"]["addressFromEnv"] in config for t in scaled["triggers"])
+    # each setting the ConfigMap gives is one delo has (DELO_REDIS_ADDRESS is KEDA's alone)
+    assert {k.removeprefix("DELO_").lower() for k in config} <= set(Settings.model_fields) | {"redis_address"}
