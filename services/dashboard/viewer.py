@@ -15,7 +15,6 @@ import os
 import re
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -29,6 +28,7 @@ from workers.errors import FailureCode, InputError
 from workers.ocr import pages as page_images
 from workers.ocr import stage
 from workers.stores import objectstore
+from workers.stores.localdir import remove_unused
 from workers.stores.postgres import Conn
 
 WIDTHS = (600, 1200, 2000)  # the widths a page is rendered at: a few, so the cache stays small
@@ -78,7 +78,7 @@ def source_file(s3: Minio, conn: Conn, settings: Settings, bucket: str, key: str
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / hashlib.sha256(f"{bucket}/{key}@{version}".encode()).hexdigest()[:24]
     if not _used(path):
-        _forget_unused(folder)
+        remove_unused(folder, 3600)
         partial = _partial(path)
         objectstore.download(s3, bucket, key, version_id, partial)
         partial.replace(path)
@@ -99,14 +99,6 @@ def _partial(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
 
 
-def _forget_unused(folder: Path, max_age_seconds: float = 3600) -> None:
-    cutoff = time.time() - max_age_seconds
-    for f in folder.iterdir():
-        try:
-            if f.stat().st_mtime < cutoff:
-                f.unlink()
-        except FileNotFoundError:
-            pass
 
 
 def page_jpeg(s3: Minio, conn: Conn, settings: Settings, record: dict, number: int, width: int) -> Path:

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 from workers import outputs
@@ -55,3 +56,15 @@ def _write(target: Path, record: dict) -> None:
         json.dump(record, f, ensure_ascii=False, indent=2)
         f.write("\n")
     os.replace(tmp, target)
+
+
+def remove_unused(folder: Path, older_than_seconds: float) -> None:
+    """Delete the files of a cache folder not used (touched) for `older_than_seconds`; one
+    another process deleted first is no error."""
+    cutoff = time.time() - older_than_seconds
+    for f in folder.iterdir():
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+        except FileNotFoundError:
+            pass

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from functools import lru_cache
 from pathlib import Path
 
 import redis
 
 from workers.config import get_settings
-from workers.stores import objectstore, postgres
+from workers.stores import localdir, objectstore, postgres
 
 _db = None
 
@@ -94,10 +93,4 @@ def sweep_cache(max_age_seconds: int = 3600) -> None:
     cache = settings.cache_dir
     if not cache.exists():
         return
-    cutoff = time.time() - max(max_age_seconds, settings.visibility_timeout_seconds)
-    for f in cache.iterdir():
-        try:
-            if f.stat().st_mtime < cutoff:
-                f.unlink()
-        except FileNotFoundError:
-            pass
+    localdir.remove_unused(cache, max(max_age_seconds, settings.visibility_timeout_seconds))
