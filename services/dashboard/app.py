@@ -28,7 +28,15 @@ from urllib.parse import unquote, urlencode
 
 import redis
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
@@ -50,7 +58,7 @@ from services.dashboard.auth import (
     viewer,
 )
 from services.tokens import refuse_default_tokens
-from workers import review, sheets
+from workers import outputs, review, sheets
 from workers.celery_app import app as celery
 from workers.celery_app import send_jobs
 from workers.config import Settings, get_settings
@@ -336,7 +344,11 @@ def job_page(request: Request, job_id: int, role: Role = Depends(viewer)):
     if job["record_id"]:  # the source's records: one per document it holds
         with request.app.state.documents.connection() as conn:
             records = postgres.documents_of(conn, ledger.source_uri(job["bucket"], job["key"]))
-    pages_of = {r["id"]: docs.pages(request.app.state, r) for r in records}  # each page with its words outlined
+    # the first pages with their words outlined (a file of hundreds: each document's own
+    # page shows the rest, rather than this page reading every document's ALTO)
+    pages_of: dict[str, list] = {}
+    for r in records:
+        pages_of[r["id"]] = docs.pages(request.app.state, r) if sum(map(len, pages_of.values())) < 20 else []
     return page(request, "job.html", role, job=job, events=events, records=records, file_job=file_job, pages_of=pages_of,
                 settings_languages=request.app.state.settings.ocr_languages)
 
@@ -407,10 +419,6 @@ def page_image(request: Request, doc_id: str, number: int, w: int = 1200, role: 
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
-_FILES = {"json": ("application/json", ".json"), "alto": ("application/xml", ".alto.xml"),
-          "pdf": ("application/pdf", ".pdf")}
-
-
 @router.get("/documents/{doc_id}/files/{kind}")
 def document_file(request: Request, doc_id: str, kind: str, role: Role = Depends(viewer)):
     """The record's files to download: `source` (the scan as uploaded), `json`, `alto`, `pdf`."""
@@ -423,12 +431,14 @@ def document_file(request: Request, doc_id: str, kind: str, role: Role = Depends
         with request.app.state.pool.connection() as conn:
             path = pageview.source_file(s3, conn, settings, bucket, key, record["source"].get("version"))
         return FileResponse(path, media_type=record["source"]["content_type"], filename=key.rsplit("/", 1)[-1])
-    if kind not in _FILES or (kind != "json" and kind not in (record.get("outputs") or {})):
+    if kind == "json":
+        return JSONResponse(record, headers={"Content-Disposition": f'attachment; filename="{doc_id}.json"'})
+    name = (record.get("outputs") or {}).get(kind)
+    if kind not in outputs.KINDS or not name:
         raise HTTPException(404, f"the record has no {kind} file")
-    media, suffix = _FILES[kind]
-    name = f"{doc_id}{suffix}"
-    data = objectstore.read(s3, settings.records_bucket, name)
-    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return StreamingResponse(objectstore.open_stream(s3, settings.records_bucket, name),
+                             media_type=outputs.CONTENT_TYPES[kind],
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/records/{doc_id}.json")

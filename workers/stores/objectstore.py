@@ -66,6 +66,21 @@ def read(s3: Minio, bucket: str, key: str) -> bytes:
             response.release_conn()
 
 
+def open_stream(s3: Minio, bucket: str, key: str, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """An object's bytes a chunk at a time (a searchable PDF to download): asked for at
+    once, so a missing object or a store away is said before the first byte is."""
+    with unavailable_as_retryable(f"get s3://{bucket}/{key}", missing_is_final=True):
+        response = s3.get_object(bucket, key)
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            yield from response.stream(chunk)
+        finally:
+            response.close()
+            response.release_conn()
+    return chunks()
+
+
 def put_bytes(s3: Minio, bucket: str, key: str, data: bytes, content_type: str) -> None:
     with unavailable_as_retryable(f"put s3://{bucket}/{key}"):
         s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)
