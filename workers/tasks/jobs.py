@@ -124,7 +124,7 @@ def start(self, *, job_id: int, attempt: int | None = None) -> None:
                       detail={"pages": source.page_count, **({"ocr": ocr} if ocr else {})}, attempt=attempt)
     after: dict = {"job_id": job_id, "source": source.meta(), "attempt": attempt, "ocr": ocr}
     if sheets.is_file_job(job):
-        after["sheets"] = [page["sheet"] for page in pages]
+        after["sheet_pages"] = [page["sheet"] for page in pages]
     if len(pages) == 1:
         # a single page is read here: a second task would only add a hop and a download
         parse.apply_async(([_read(job, **pages[0], ocr=ocr)],), kwargs=after)
@@ -186,8 +186,8 @@ def ocr_page(self, *, job_id: int, number: int, source: dict, attempt: int | Non
 
 @app.task(name="delo.parse", base=JobTask, bind=True, ignore_result=True)
 def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | None = None,
-          sheets: list[dict] | None = None, ocr: dict | None = None) -> None:
-    """`sheets`: for a drop read as one file, the image each page is on (key, version,
+          sheet_pages: list[dict] | None = None, ocr: dict | None = None) -> None:
+    """`sheet_pages`: for a drop read as one file, the image each page is on (key, version,
     kind, its page in that image); `ocr`: the options the pages were read with."""
     # `parsing` too: the same task delivered again because its worker died while parsing
     job = _job(job_id, attempt, ("ocr", "parsing"))
@@ -212,7 +212,7 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     db = resources.db()
     if ledger.transition(db, job_id, "parsing", attempt=attempt, only_from=("ocr", "parsing")) is None:
         return  # another delivery of this task got past parsing first
-    images = [s["key"].removeprefix(job["key"]) for s in sheets] if sheets else None
+    images = [s["key"].removeprefix(job["key"]) for s in sheet_pages] if sheet_pages else None
     settings = options.apply(get_settings(), ocr)
     sink = outputs_sink(resources.s3(), settings)
     try:
@@ -220,7 +220,7 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
             Source.from_meta(resources.cache_path(job), source), [PageResult.from_task(p) for p in pages],
             uri=ledger.source_uri(job["bucket"], job["key"]), version=job["version"], drop=job["drop_name"],
             manifest=drops.manifest_of(db, job["drop_name"]), settings=settings, images=images,
-            sink=sink, sources=_page_sources(job, source, sheets) if sink else None)
+            sink=sink, sources=_page_sources(job, source, sheet_pages) if sink else None)
     except UnavailableError:
         raise  # retried
     except DeloError as exc:
@@ -233,12 +233,12 @@ def parse(self, pages: list[dict], *, job_id: int, source: dict, attempt: int | 
     publish.apply_async(kwargs={"job_id": job_id, "records": records, "attempt": attempt, "replaces": replaces})
 
 
-def _page_sources(job: dict, source: dict, sheets: list[dict] | None) -> list[SourcePage]:
+def _page_sources(job: dict, source: dict, sheet_pages: list[dict] | None) -> list[SourcePage]:
     """Where each page's image is on this machine (downloaded if a page task read it
     elsewhere): what the searchable PDF is made of."""
-    if sheets:
+    if sheet_pages:
         return [SourcePage(resources.fetch(_sheet_job(job, s["key"], s["version"])), s["kind"], s["page"])
-                for s in sheets]
+                for s in sheet_pages]
     path = resources.fetch(job)
     return [SourcePage(path, source["kind"], n) for n in range(1, source["page_count"] + 1)]
 
