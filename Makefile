@@ -5,7 +5,7 @@ VENV := .venv
 APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-eng poppler-utils fonts-freefont-ttf chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench samples system venv clean stack stack-down stack-smoke chaos
+.PHONY: demo test lint bench samples system venv lock clean stack stack-down stack-smoke chaos
 
 demo: venv samples  ## install everything, ingest samples/scans, print what was found
 	$(VENV)/bin/delo ingest samples/scans --out out/samples
@@ -54,11 +54,21 @@ system:
 	fi
 
 venv: system $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml
+# delo's dependencies at the lock's versions (the image's), the test tools as pyproject says;
+# the lock's hashes are the image's to check (pip checks every package or none)
+$(VENV)/.installed: pyproject.toml infra/requirements.lock
 	[ -x $(VENV)/bin/pip ] || $(PYTHON) -m venv --clear $(VENV)  # a venv cut short (no pip) is made again
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	sed -n 's/ *\\$$//; /^[A-Za-z0-9]/p' infra/requirements.lock > $(VENV)/constraints.txt
+	$(VENV)/bin/pip install -q -c $(VENV)/constraints.txt -e '.[test]'
 	touch $@
+
+lock:  ## pin delo's Python dependencies again (infra/requirements.lock), after changing pyproject.toml
+	$(VENV)/bin/pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --no-header \
+		-o infra/requirements.lock.new -q
+	{ sed -n '1,3p' infra/requirements.lock; cat infra/requirements.lock.new; } > infra/requirements.lock
+	rm infra/requirements.lock.new
 
 clean:
 	rm -rf out samples/scans .pytest_cache .stack

@@ -593,5 +593,19 @@ def republish(
         print(f"{count} record(s) written to s3://{settings.records_bucket} and the stream {settings.documents_stream}")
 
 
+@app.command()
+def health(pid: Annotated[int, typer.Option(help="the process to check (the container's main one)")] = 1) -> None:
+    """Exit 0 if this container's delo process does its job: a web service answers /healthz,
+    a worker answers a ping over the broker and has its tesseract languages, beat keeps its
+    schedule. The image's HEALTHCHECK and the Kubernetes probes run it (workers/health.py)."""
+    from workers import health as checks
+
+    try:
+        print(checks.check(checks.command_line(pid)))
+    except Exception as exc:  # every way of being unwell is the same answer: unhealthy, and why
+        err.print(f"delo health: {exc}", soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
 if __name__ == "__main__":
     app()

@@ -88,8 +88,11 @@ def test_delos_own_rules(overlay: str) -> None:
     settings = Settings()
     ocr = by[("Deployment", "delo-worker-ocr")]["spec"]["template"]["spec"]
     assert ocr["terminationGracePeriodSeconds"] > settings.page_timeout_seconds + settings.render_timeout_seconds
-    probe = ocr["containers"][0]["livenessProbe"]["exec"]["command"][-1]
-    assert "inspect ping -d ocr@" in probe  # the worker itself answers, over the broker
+    # the probes ask what the image's HEALTHCHECK asks (workers/health.py): for a worker, that
+    # it answers over the broker and has its languages; for beat, that it keeps its schedule
+    for name in ("delo-worker-ocr", "delo-worker-publish", "delo-beat"):
+        container = by[("Deployment", name)]["spec"]["template"]["spec"]["containers"][0]
+        assert container["livenessProbe"]["exec"]["command"] == ["delo", "health"], name
     # KEDA scales the OCR workers from zero on both OCR queues' length
     scaled = by[("ScaledObject", "delo-worker-ocr")]["spec"]
     assert scaled["minReplicaCount"] == 0 and scaled["maxReplicaCount"] >= 1

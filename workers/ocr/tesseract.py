@@ -65,13 +65,16 @@ def check_languages(spec: str) -> None:
         raise ConfigError(
             FailureCode.TOOL_MISSING,
             f"tesseract language data missing: {', '.join(missing)} (have {', '.join(sorted(have))}; "
-            f"apt-get install {' '.join(_package(lang) for lang in missing)})",
+            f"apt-get install {' '.join(packages('+'.join(missing)))})",
         )
 
 
-def _package(language: str) -> str:
-    """Debian's package for a language model (`rus`), or for the script model delo uses."""
-    return "tesseract-ocr-script-cyrl" if language == "Cyrillic" else f"tesseract-ocr-{language.lower()}"
+def packages(spec: str) -> list[str]:
+    """Debian's packages for languages (`Cyrillic+rus`, or space-separated): a language model's
+    (`rus`) or the script model's delo reads with. infra/Dockerfile installs what its build
+    argument names through this."""
+    return ["tesseract-ocr-script-cyrl" if lang == "Cyrillic" else f"tesseract-ocr-{lang.lower()}"
+            for lang in spec.replace("+", " ").split()]
 
 
 def recognise(image: Path, *, languages: str, dpi: int, timeout: int, uncertain_below: float = 0.0) -> Recognised:
