@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-eng poppler-utils fonts-freefont-ttf chromium
+APT_PACKAGES := tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-eng poppler-utils fonts-freefont-ttf chromium pgbouncer
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint bench samples system venv lock clean stack stack-down stack-smoke chaos

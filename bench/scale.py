@@ -8,18 +8,27 @@ pieces (the numbers the README's "Scaling" model is built from).
 Each count gets fresh pages (one scan each, as a drop of single pages arrives), uploaded
 first, then announced at once as MinIO does; the clock runs from the first event to the
 last job published. Worker processes are separate `celery worker -c 1` processes, each
-with its own tesseract engine, as separate pods would be. Per page it counts, from the
-ledger: the ledger's writes (job rows and job_events rows), and from the broker (Redis
-INFO): the commands the run sent to it. It starts its own S3 server, intake, database
-`delo_bench` and Redis db 12 (bench/pipeline.py's), and stops them at the end.
+with its own tesseract engine, as separate pods would be. Per page it counts what the
+shared pieces were asked to do:
+- the database (PostgreSQL's own statistics): transactions committed, and rows written
+  (inserted, updated or deleted) per table: the ledger's (jobs, job_events), the metric
+  counters' (job_counts, counters: a few rows every transition updates) and the documents';
+- the broker (Redis INFO): every command the run sent it;
+- the object store (the S3 server's access log): every request, by method and bucket,
+  less the bench's own uploads.
+It starts its own S3 server, intake, database `delo_bench` and Redis db 12
+(bench/pipeline.py's), and stops them at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
+import time
+from collections import Counter
 from pathlib import Path
 
 import psycopg
@@ -55,6 +64,33 @@ def commands(client: redis.Redis) -> int:
     return int(client.info("stats")["total_commands_processed"])
 
 
+# PostgreSQL's statistics reach the views within about a second of a transaction, or when
+# its backend goes idle for 10 s (PG 15): read them once every process has gone quiet
+STATS_SETTLE_SECONDS = 11
+TABLE_GROUPS = {"jobs": "ledger", "job_events": "ledger", "drops": "ledger", "job_counts": "counters",
+                "counters": "counters"}
+
+
+def db_writes(url: str) -> Counter:
+    """Rows written per table group so far, and transactions committed."""
+    time.sleep(STATS_SETTLE_SECONDS)
+    with psycopg.connect(url) as conn:
+        done: Counter = Counter()
+        for table, rows in conn.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"):
+            done[TABLE_GROUPS.get(table, "documents" if table.startswith(("documents", "record")) else "other")] += rows
+        done["transactions"] = conn.execute("SELECT xact_commit FROM pg_stat_database "
+                                            "WHERE datname = current_database()").fetchone()[0]
+    return done
+
+
+S3_REQUEST = re.compile(rb'"(GET|PUT|POST|HEAD|DELETE) /([^/?" ]*)')
+
+
+def s3_requests(log: Path) -> Counter:
+    """The S3 server's requests so far, by method and bucket."""
+    return Counter(f"{m.group(1).decode()} {m.group(2).decode() or '/'}" for m in S3_REQUEST.finditer(log.read_bytes()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages-per-worker", type=int, default=30)
@@ -73,31 +109,38 @@ def main() -> None:
                 try:
                     # one page first, untimed: each worker's engine starts once, as a pod's would
                     through_stack(pages[:1], intake, env["DELO_DATABASE_URL"], f"warm-{n}")
+                    written, asked = db_writes(env["DELO_DATABASE_URL"]), s3_requests(tmp / "s3.log")
                     before = commands(broker)
                     seconds = through_stack(pages, intake, env["DELO_DATABASE_URL"], f"scale-{n}")
                     sent = commands(broker) - before
+                    written = db_writes(env["DELO_DATABASE_URL"]) - written
+                    asked = s3_requests(tmp / "s3.log") - asked
+                    asked["PUT scans"] -= len(pages)  # the bench's own uploads
                 finally:
                     for proc in workers:
                         stop(proc)
-                with psycopg.connect(env["DELO_DATABASE_URL"]) as conn:
-                    events = conn.execute("SELECT count(*) FROM job_events e JOIN jobs j ON j.id = e.job_id "
-                                          "WHERE j.key LIKE %s", (f"scale-{n}/%",)).fetchone()[0]
-                rows.append((n, len(pages), seconds, events / len(pages), sent / len(pages)))
+                rows.append((n, len(pages), seconds, written, sent / len(pages), asked))
         finally:
             for proc in services:
                 stop(proc)
     one = rows[0][1] / rows[0][2]
-    print(f"{'workers':>7} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'speedup':>8} {'of linear':>9}"
-          f" {'ledger writes/page':>19} {'broker cmds/page':>17}")
-    for n, count, seconds, writes, cmds in rows:
+    print(f"{'workers':>7} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'speedup':>8} {'of linear':>9}  per page: "
+          f"{'db commits':>10} {'ledger rows':>11} {'counter rows':>12} {'document rows':>13} {'broker cmds':>11} "
+          f"{'S3 requests':>11}")
+    for n, count, seconds, written, cmds, asked in rows:
         rate = count / seconds
-        print(f"{n:7} {count:6} {seconds:8.1f} {rate:8.2f} {rate / one:8.2f} {rate / one / n:9.2f} "
-              f"{2 * writes:19.1f} {cmds:17.0f}")
+        print(f"{n:7} {count:6} {seconds:8.1f} {rate:8.2f} {rate / one:8.2f} {rate / one / n:9.2f}  {'':9} "
+              f"{written['transactions'] / count:10.1f} {written['ledger'] / count:11.1f} "
+              f"{written['counters'] / count:12.1f} {written['documents'] / count:13.1f} {cmds:11.0f} "
+              f"{sum(asked.values()) / count:11.1f}")
         if n > 1:
             print(f"speedup {rate / one:.2f}")
-    print("ledger writes per page: each transition updates the job's row and adds its job_events row, in one "
-          "transaction (the counting triggers update a few counter rows in it too); broker commands: every Redis "
-          "command the run caused (sends, acks, results, task events, heartbeats), per page")
+    print("S3 requests per page, by method and bucket (last count): "
+          + ", ".join(f"{what} {k / rows[-1][1]:.2f}" for what, k in sorted(rows[-1][5].items()) if k))
+    print("per page: db commits are the database's transactions (the ledger's transitions, the intake's batch "
+          "inserts, the documents' upserts, the dashboard's none); counter rows are the few metric rows every "
+          "transition updates in its own transaction; broker commands are every Redis command the run caused "
+          "(sends, acks, results, task events, heartbeats)")
 
 
 if __name__ == "__main__":

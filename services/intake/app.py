@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool, app.state.documents = postgres.open_pools(settings.database_url,
                                                                   settings.documents_database_url, 8)
         app.state.apool = AsyncConnectionPool(settings.database_url, min_size=4, max_size=16, open=False, timeout=5,
-                                              check=AsyncConnectionPool.check_connection, **postgres.POOL_OPTIONS)
+                                              check=AsyncConnectionPool.check_connection, kwargs=postgres.options())
         await app.state.apool.open()
         app.state.dispatcher.start()
         yield

@@ -62,7 +62,7 @@ def counts_agree(db) -> tuple[dict, dict]:
     """job_counts and the jobs table's own answer, read in one snapshot."""
     with db.transaction():
         db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        kept = {r["state"]: r["n"] for r in db.execute("SELECT state, n FROM job_counts WHERE n <> 0")}
+        kept = ledger.counts_by_state(db)  # the shards of each state added up
         truth = {r["state"]: r["n"] for r in db.execute(
             "SELECT CASE WHEN state = 'failed' AND superseded_by IS NOT NULL THEN 'superseded' ELSE state END AS state,"
             " count(*) AS n FROM jobs GROUP BY 1")}
@@ -186,12 +186,15 @@ def test_counters_survive_a_dashboard_restart(stack_env, db, fresh, tmp_path) ->
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_job_counts_equal_the_jobs_table_after_any_transitions(db, fresh, seed) -> None:
+def test_job_counts_equal_the_jobs_table_after_any_transitions(db, fresh, seed, stack_env) -> None:
     """Property: after a random series of creations, transitions (failures with codes,
-    publications of newer versions that supersede failures), replays and deletions, the
-    kept jobs-by-state equal `SELECT state, count(*)`, and the counters moved by exactly
-    what the series did (the oracle counts its own steps, not the ledger's rows)."""
+    publications of newer versions that supersede failures), replays and deletions, made
+    over several connections (each writes its own shard of the metric rows), the kept
+    jobs-by-state equal `SELECT state, count(*)`, and the counters moved by exactly what
+    the series did (the oracle counts its own steps, not the ledger's rows)."""
     rng = random.Random(seed)
+    others = [postgres.connect(stack_env["DELO_DATABASE_URL"]) for _ in range(3)]
+    conns = [db, *others]
     codes = [f"TEST_{fresh}_{c}" for c in "XYZ"]
     before = metrics.snapshot(db)
     expected = {"published": 0, "pages": 0, "replays": 0, **{c: 0 for c in codes}}
@@ -217,7 +220,7 @@ def test_job_counts_equal_the_jobs_table_after_any_transitions(db, fresh, seed) 
             if state == "ocr":
                 fields["page_count"] = jobs[job_id] = rng.randrange(1, 9)
             failure = (rng.choice(codes), "for the test") if state == "failed" else None
-            ledger.transition(db, job_id, state, failure=failure, **fields)
+            ledger.transition(rng.choice(conns), job_id, state, failure=failure, **fields)
             if state == "published":
                 expected["published"] += 1
                 expected["pages"] += jobs[job_id]
@@ -231,6 +234,10 @@ def test_job_counts_equal_the_jobs_table_after_any_transitions(db, fresh, seed) 
              "replays": after.value("delo_replays_total") - before.value("delo_replays_total"),
              **{c: after.value("delo_failures_total", code=c) for c in codes}}
     assert moved == expected
+    shards = {r["shard"] for r in db.execute("SELECT DISTINCT shard FROM job_counts")}
+    assert len(shards) > 1  # four backends' pids: the same shard for all four is a 1 in 32,768 chance
+    for conn in others:
+        conn.close()
     db.execute("DELETE FROM jobs WHERE bucket = %s", (fresh,))
     kept, truth = counts_agree(db)
     assert kept == truth

@@ -33,8 +33,9 @@ def build(overlay: str) -> list[dict[str, Any]]:
     own = yaml.safe_load((folder / "kustomization.yaml").read_text(encoding="utf-8"))
     base = K8S / "base"
     kustomization = yaml.safe_load((base / "kustomization.yaml").read_text(encoding="utf-8"))
-    assert own["resources"] == ["../../base"]
+    assert own["resources"][0] == "../../base"
     docs = [copy.deepcopy(d) for name in kustomization["resources"] for d in _docs(base / name)]
+    docs += [d for name in own["resources"][1:] for d in _docs(folder / name)]  # the overlay's own
     for patch in own.get("patches", []):
         targets = [d for d in docs if d["kind"] == patch["target"]["kind"]
                    and d["metadata"]["name"] == patch["target"]["name"]]
@@ -76,11 +77,12 @@ def test_delos_own_rules(overlay: str) -> None:
         assert pod["securityContext"]["runAsNonRoot"] is True, name  # the image runs as a user, not root
         for c in pod["containers"]:
             assert c["resources"]["requests"] and c["resources"]["limits"]["memory"], name
+            assert "livenessProbe" in c or name == "delo-migrate", name
+            if c["image"] != "delo":
+                continue  # another's image (PgBouncer): its own settings
             secrets = [e["secretRef"]["name"] for e in c.get("envFrom", []) if "secretRef" in e]
             assert secrets == [example["metadata"]["name"]], name  # secrets from the Secret, never inline
             assert not any("value" in e and "TOKEN" in e["name"] for e in c.get("env", [])), name
-            if name != "delo-migrate":
-                assert "livenessProbe" in c, name
     # exactly one beat, never two during a rollout
     beat = by[("Deployment", "delo-beat")]
     assert beat["spec"]["replicas"] == 1 and beat["spec"]["strategy"]["type"] == "Recreate"
@@ -102,3 +104,31 @@ def test_delos_own_rules(overlay: str) -> None:
     assert all(t["metadata"]["addressFromEnv"] in config for t in scaled["triggers"])
     # each setting the ConfigMap gives is one delo has (DELO_REDIS_ADDRESS is KEDA's alone)
     assert {k.removeprefix("DELO_").lower() for k in config} <= set(Settings.model_fields) | {"redis_address"}
+
+
+# The most database connections a pod of each kind holds: a worker process one each (its
+# main process none), an intake its two pools (8 + 16), a dashboard its pool (10), beat one.
+CONNECTIONS_PER_POD = {"delo-intake": 24, "delo-dashboard": 10, "delo-beat": 1}
+POSTGRES_DEFAULT_CONNECTIONS = 100
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_an_overlay_that_could_exhaust_postgres_connections_goes_through_a_pooler(overlay: str) -> None:
+    docs = build(overlay)
+    by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    scaled = {d["spec"]["scaleTargetRef"]["name"]: d["spec"]["maxReplicaCount"] for d in docs
+              if d["kind"] == "ScaledObject"}
+    most = 0
+    for d in docs:
+        if d["kind"] != "Deployment" or d["metadata"]["name"] == "delo-pgbouncer":
+            continue
+        name = d["metadata"]["name"]
+        command = d["spec"]["template"]["spec"]["containers"][0]["command"]
+        each = int(command[command.index("--concurrency") + 1]) if "--concurrency" in command \
+            else CONNECTIONS_PER_POD[name]
+        most += each * scaled.get(name, d["spec"]["replicas"])
+    pooled = by[("ConfigMap", "delo-config")]["data"].get("DELO_DATABASE_POOLER") == "true"
+    assert pooled == (("Deployment", "delo-pgbouncer") in by)  # the setting and the pooler go together
+    if most > POSTGRES_DEFAULT_CONNECTIONS:
+        assert pooled, f"{overlay}: up to {most} connections"
+

@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
+from workers.ledger import metrics
 from workers.stores.postgres import Conn, unavailable_as_retryable
 
 STATES = ("received", "queued", "ocr", "parsing", "publishing", "published", "failed", "joined")
@@ -198,6 +199,6 @@ def known_etags(conn: Conn, bucket: str, keys: list[str]) -> set[tuple[str, str]
 def counts_by_state(conn: Conn) -> dict[str, int]:
     """Jobs by state; a failure a newer version's publication superseded counts as
     `superseded`, not as a failure anyone must act on."""
-    with unavailable_as_retryable():  # kept by triggers at each transition (migration 004): a few rows, no scan
-        return {r["state"]: r["n"] for r in conn.execute("SELECT state, n FROM job_counts WHERE n <> 0")}
+    # kept by triggers at each transition (migrations 004, 007): a few hundred rows, no scan
+    return {state: n for state, n in metrics.jobs_by_state(conn).items() if n}
 

@@ -1,5 +1,5 @@
 """The ledger's metrics: counters and jobs by state, kept by triggers at the transitions
-(infra/migrations/004_metrics.sql), read here in a few rows: no scrape reads a job.
+(ledger migrations 004 and 007), read here in a few rows: no scrape reads a job.
 
     delo_jobs{state}                   jobs in each state now (superseded failures: `superseded`)
     delo_jobs_published_total          jobs published (a replay published again counts again)
@@ -60,14 +60,20 @@ class Snapshot:
         return buckets, self.value(f"{name}_sum"), self.value(f"{name}_count")
 
 
-# both tables are a few dozen rows, whatever the size of the ledger
-_READ = "SELECT name, labels, value FROM counters"
-_JOBS = "SELECT state, n FROM job_counts"
+# both tables are a few hundred rows, whatever the size of the ledger: a row per metric (or
+# state) and shard, each backend writing its own shard (ledger migration 007), added up here
+_READ = "SELECT name, labels, sum(value) AS value FROM counters GROUP BY name, labels"
+_JOBS = "SELECT state, sum(n)::bigint AS n FROM job_counts GROUP BY state"
+
+
+def jobs_by_state(conn: Conn) -> dict[str, int]:
+    with unavailable_as_retryable():
+        return {r["state"]: r["n"] for r in conn.execute(_JOBS)}
 
 
 def snapshot(conn: Conn) -> Snapshot:
+    jobs = jobs_by_state(conn)
     with unavailable_as_retryable():
-        jobs = {r["state"]: r["n"] for r in conn.execute(_JOBS)}
         counters: dict[str, dict[Labels, float]] = {}
         for r in conn.execute(_READ):
             counters.setdefault(r["name"], {})[tuple(sorted(r["labels"].items()))] = r["value"]

@@ -32,9 +32,18 @@ def migrations(which: str) -> Path:
     return Path(os.environ.get("DELO_MIGRATIONS", Path(__file__).resolve().parents[2] / "infra" / "migrations")) / which
 
 
+def options() -> dict[str, Any]:
+    """Every connection's: autocommit, rows as dicts, and no prepared statement behind a
+    transaction-mode pooler (DELO_DATABASE_POOLER)."""
+    from workers.config import get_settings
+
+    return {"autocommit": True, "row_factory": dict_row,
+            "prepare_threshold": None if get_settings().database_pooler else 5}
+
+
 def connect(url: str) -> Conn:
     try:
-        return psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=5)
+        return psycopg.connect(url, connect_timeout=5, **options())
     except psycopg.OperationalError as exc:
         raise UnavailableError(f"database unreachable: {exc}".strip()) from exc
 
@@ -47,17 +56,16 @@ def unavailable_as_retryable() -> Iterator[None]:
         raise UnavailableError(f"database unreachable: {exc}".strip()) from exc
 
 
-# a connection a database restart or a cut network left dead is replaced, not handed out
-POOL_OPTIONS: dict[str, Any] = {"kwargs": {"autocommit": True, "row_factory": dict_row}}
 
 
 def open_pools(ledger_url: str, documents_url: str | None, ledger_size: int) -> tuple[ConnectionPool, ConnectionPool]:
     """A service's pools: the ledger's, and the published documents' (the same pool unless
     they live in a database apart). Close both with `close_pools`."""
+    # check: a connection a database restart or a cut network left dead is replaced, not handed out
     ledger = ConnectionPool(ledger_url, min_size=1, max_size=ledger_size, open=True,
-                            check=ConnectionPool.check_connection, **POOL_OPTIONS)
+                            check=ConnectionPool.check_connection, kwargs=options())
     documents = ConnectionPool(documents_url, min_size=1, max_size=4, open=True, check=ConnectionPool.check_connection,
-                               **POOL_OPTIONS) if documents_url else ledger
+                               kwargs=options()) if documents_url else ledger
     return ledger, documents
 
 
