@@ -71,13 +71,13 @@ def _answers(url: str) -> bool:
 
 def test_sessions_prepared_statements_collide_behind_the_pooler_unless_told(pooled, monkeypatch) -> None:
     url, _ = pooled
-    clients = [psycopg.connect(url, autocommit=True) for _ in range(2 * SERVER_CONNECTIONS)]  # psycopg's defaults
+    plain = [psycopg.connect(url, autocommit=True) for _ in range(2 * SERVER_CONNECTIONS)]  # psycopg's defaults
     with pytest.raises(psycopg.errors.DuplicatePreparedStatement):  # each prepares on its 5th run of a statement
         for i in range(10):
-            for conn in clients:
-                conn.execute("SELECT %s::int + 1", (i,)).fetchone()
-    for conn in clients:
-        conn.close()
+            for client in plain:
+                client.execute("SELECT %s::int + 1", (i,)).fetchone()
+    for client in plain:
+        client.close()
     from workers.config import get_settings
 
     monkeypatch.setenv("DELO_DATABASE_POOLER", "true")
@@ -116,8 +116,9 @@ def test_a_scan_is_published_through_the_pooler(pooled, stack_env, s3, tmp_path)
             for key in keys:
                 [job] = wait_for_job(db, key)
                 assert job["state"] == "published", job
-            assert db.execute("SELECT count(*) AS n FROM documents WHERE source_uri LIKE %s",
-                              ("%/pooled/%",)).fetchone()["n"] == len(keys)
+            published = db.execute("SELECT count(*) AS n FROM documents WHERE source_uri LIKE %s",
+                                   ("%/pooled/%",)).fetchone()
+            assert published == {"n": len(keys)}
             assert ledger.counts_by_state(db) == {"published": len(keys)}
         assert b"DuplicatePreparedStatement" not in log.read_bytes() and b"prepared statement" not in log.read_bytes()
     finally:
