@@ -31,13 +31,15 @@ chaos: venv  ## every fault scenario of tests/chaos (kills, restarts, 30 s outag
 	bash infra/services.sh
 	$(VENV)/bin/python -m pytest tests/chaos -m "chaos or not chaos"
 
-bench: venv samples  ## parser vs ../shared/corpus/dev, OCR vs bare tesseract, the stack vs bare tesseract
+bench: venv samples  ## parser vs ../shared/corpus/dev, OCR vs bare tesseract, the stack vs bare tesseract, the database's rates, scaling
 	$(VENV)/bin/python bench/parse.py --scans
 	$(VENV)/bin/python bench/ocr.py
 	bash infra/services.sh
 	$(VENV)/bin/python bench/pipeline.py
 	$(VENV)/bin/python bench/dashboard.py
 	$(VENV)/bin/python bench/replay.py
+	$(VENV)/bin/python bench/ledger.py
+	$(VENV)/bin/python bench/scale.py
 
 samples: samples/scans/.made
 samples/scans/.made: samples/make_samples.py samples/texts/*.txt samples/synthetic.py | venv

@@ -15,7 +15,11 @@ shared pieces were asked to do:
   counters' (job_counts, counters: a few rows every transition updates) and the documents';
 - the broker (Redis INFO): every command the run sent it;
 - the object store (the S3 server's access log): every request, by method and bucket,
-  less the bench's own uploads.
+  less the bench's own uploads;
+- the CPU each piece spent (its processes' user + system time): PostgreSQL's, Redis's,
+  the S3 server's (moto here, not MinIO), the intake's, and the workers' own (with their
+  tesseract engines). A shared piece's milliseconds per page over its cores is where it
+  saturates: the README's model divides by them.
 It starts its own S3 server, intake, database `delo_bench` and Redis db 12
 (bench/pipeline.py's), and stops them at the end.
 """
@@ -31,6 +35,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import psutil
 import psycopg
 import redis
 
@@ -83,6 +88,23 @@ def db_writes(url: str) -> Counter:
     return done
 
 
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    """User + system seconds of these processes and every live descendant."""
+    total = 0.0
+    for proc in procs:
+        try:
+            for p in [proc, *proc.children(recursive=True)]:
+                times = p.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def named(name: str) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == name]
+
+
 S3_REQUEST = re.compile(rb'"(GET|PUT|POST|HEAD|DELETE) /([^/?" ]*)')
 
 
@@ -107,19 +129,25 @@ def main() -> None:
                 pages = make_pages(args.pages_per_worker * n, tmp / f"pages-{n}")
                 workers = start_workers(env, tmp, n)
                 try:
-                    # one page first, untimed: each worker's engine starts once, as a pod's would
-                    through_stack(pages[:1], intake, env["DELO_DATABASE_URL"], f"warm-{n}")
+                    # two pages a worker first, untimed: each worker's tesseract engine and parser
+                    # models load once, as a pod's would (one page warmed only the worker that took it)
+                    through_stack(pages[:2 * n], intake, env["DELO_DATABASE_URL"], f"warm-{n}")
                     written, asked = db_writes(env["DELO_DATABASE_URL"]), s3_requests(tmp / "s3.log")
+                    pieces = {"postgres": named("postgres"), "redis": named("redis-server"),
+                              "s3": [psutil.Process(services[0].pid)], "intake": [psutil.Process(services[1].pid)],
+                              "workers": [psutil.Process(w.pid) for w in workers]}
+                    cpu = {k: cpu_seconds(v) for k, v in pieces.items()}
                     before = commands(broker)
                     seconds = through_stack(pages, intake, env["DELO_DATABASE_URL"], f"scale-{n}")
                     sent = commands(broker) - before
+                    cpu = {k: (cpu_seconds(v) - cpu[k]) / len(pages) * 1000 for k, v in pieces.items()}
                     written = db_writes(env["DELO_DATABASE_URL"]) - written
                     asked = s3_requests(tmp / "s3.log") - asked
                     asked["PUT scans"] -= len(pages)  # the bench's own uploads
                 finally:
                     for proc in workers:
                         stop(proc)
-                rows.append((n, len(pages), seconds, written, sent / len(pages), asked))
+                rows.append((n, len(pages), seconds, written, sent / len(pages), asked, cpu))
         finally:
             for proc in services:
                 stop(proc)
@@ -127,7 +155,7 @@ def main() -> None:
     print(f"{'workers':>7} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'speedup':>8} {'of linear':>9}  per page: "
           f"{'db commits':>10} {'ledger rows':>11} {'counter rows':>12} {'document rows':>13} {'broker cmds':>11} "
           f"{'S3 requests':>11}")
-    for n, count, seconds, written, cmds, asked in rows:
+    for n, count, seconds, written, cmds, asked, _ in rows:
         rate = count / seconds
         print(f"{n:7} {count:6} {seconds:8.1f} {rate:8.2f} {rate / one:8.2f} {rate / one / n:9.2f}  {'':9} "
               f"{written['transactions'] / count:10.1f} {written['ledger'] / count:11.1f} "
@@ -135,6 +163,8 @@ def main() -> None:
               f"{sum(asked.values()) / count:11.1f}")
         if n > 1:
             print(f"speedup {rate / one:.2f}")
+    print("CPU ms per page: " + "; ".join(
+        f"{r[0]} worker(s): " + ", ".join(f"{k} {v:.0f}" for k, v in r[6].items()) for r in rows))
     print("S3 requests per page, by method and bucket (last count): "
           + ", ".join(f"{what} {k / rows[-1][1]:.2f}" for what, k in sorted(rows[-1][5].items()) if k))
     print("per page: db commits are the database's transactions (the ledger's transitions, the intake's batch "

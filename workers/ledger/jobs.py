@@ -110,38 +110,51 @@ def transition(conn: Conn, job_id: int, state: str, *, detail: dict[str, Any] | 
 
     A task passes the `attempt` it belongs to and the states it may move the job `only_from`:
     when the job has been sent again since (a newer attempt) or another delivery of the same
-    task got there first, nothing changes and None is returned: duplicates stay harmless."""
+    task got there first, nothing changes and None is returned: duplicates stay harmless.
+
+    One statement: it locks the job, moves it if it may move, and adds its job_events row
+    (the counting triggers run in it too). Five round trips to the database a transition
+    (begin, lock, update, insert, commit) were most of its cost: the ledger's transitions
+    are what the database saturates on first (README "Scaling", bench/ledger.py)."""
     assert state in STATES
-    with unavailable_as_retryable(), conn.transaction():
-        job = conn.execute("SELECT state, attempts, timings FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
-        if job is None:
-            raise TransitionError(f"job {job_id} does not exist")
-        if (attempt is not None and job["attempts"] != attempt) or (only_from and job["state"] not in only_from):
-            return None
-        if state not in _ALLOWED[job["state"]]:
-            raise TransitionError(f"job {job_id}: {job['state']} → {state} is not a transition")
-        sets = ["state = %s", "state_changed_at = now()",
-                "timings = timings || jsonb_build_object(%s::text, coalesce((timings->>%s)::float, 0)"
-                " + extract(epoch FROM now() - state_changed_at))"]
-        args: list[Any] = [state, job["state"], job["state"]]
-        if state == "queued":
-            sets.append("attempts = attempts + 1")
-        if failure:
-            sets += ["failure_code = %s", "failure_message = %s"]
-            args += list(failure)
-        elif state != "failed":
-            sets += ["failure_code = NULL", "failure_message = NULL"]
-        for name in ("page_count", "record_id"):
-            if name in fields:
-                sets.append(f"{name} = %s")
-                args.append(fields[name])
-        row = conn.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = %s RETURNING *", (*args, job_id)).fetchone()
-        event = dict(detail or {})
-        if failure:
-            event.update(code=failure[0], message=failure[1])
-        conn.execute("INSERT INTO job_events (job_id, state, detail) VALUES (%s, %s, %s)",
-                     (job_id, state, Jsonb(event)))
-    return row
+    sets = ["state = %(state)s", "state_changed_at = now()",
+            "timings = j.timings || jsonb_build_object(o.state, coalesce((j.timings->>o.state)::float, 0)"
+            " + extract(epoch FROM now() - o.state_changed_at))"]
+    if state == "queued":
+        sets.append("attempts = j.attempts + 1")
+    if failure:
+        sets += ["failure_code = %(code)s", "failure_message = %(message)s"]
+    elif state != "failed":
+        sets += ["failure_code = NULL", "failure_message = NULL"]
+    sets += [f"{name} = %({name})s" for name in ("page_count", "record_id") if name in fields]
+    event = dict(detail or {})
+    if failure:
+        event.update(code=failure[0], message=failure[1])
+    args: dict[str, Any] = {"id": job_id, "state": state, "event": Jsonb(event), "attempt": attempt,
+            "only_from": list(only_from or ()),
+            "from": [was for was, targets in _ALLOWED.items() if state in targets],
+            "code": failure[0] if failure else None, "message": failure[1] if failure else None,
+            **{name: fields[name] for name in ("page_count", "record_id") if name in fields}}
+    statement = f"""
+        WITH old AS (SELECT id, state, attempts, state_changed_at FROM jobs WHERE id = %(id)s FOR UPDATE),
+        moved AS (
+            UPDATE jobs j SET {", ".join(sets)} FROM old o
+            WHERE j.id = o.id AND o.state = ANY(%(from)s)
+              AND (%(attempt)s::int IS NULL OR o.attempts = %(attempt)s::int)
+              AND (cardinality(%(only_from)s::text[]) = 0 OR o.state = ANY(%(only_from)s::text[]))
+            RETURNING j.*),
+        logged AS (INSERT INTO job_events (job_id, state, detail) SELECT id, %(state)s, %(event)s FROM moved)
+        SELECT old.state AS was_state, old.attempts AS was_attempts, moved.* FROM old LEFT JOIN moved ON true"""
+    with unavailable_as_retryable():
+        row = conn.execute(statement, args).fetchone()
+    if row is None:
+        raise TransitionError(f"job {job_id} does not exist")
+    was, attempts = row.pop("was_state"), row.pop("was_attempts")
+    if row["id"] is not None:
+        return row
+    if (attempt is not None and attempts != attempt) or (only_from and was not in only_from):
+        return None
+    raise TransitionError(f"job {job_id}: {was} → {state} is not a transition")
 
 
 def note(conn: Conn, job_id: int, what: str, detail: dict[str, Any]) -> None:

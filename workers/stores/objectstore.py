@@ -50,8 +50,17 @@ def download(s3: Minio, bucket: str, key: str, version_id: str | None, dest: Pat
     # `null` is the version of an object put in a bucket without versioning (a multipart
     # upload reports it); some servers refuse to be asked for it by name: ask for the object
     version_id = None if version_id == "null" else version_id
+    # one GET, streamed to disk (the SDK's fget_object asks HEAD first: a sixth of a page's
+    # requests, bench/scale.py); a body cut short raises (urllib3 checks Content-Length)
     with unavailable_as_retryable(f"get s3://{bucket}/{key}", missing_is_final=True):
-        s3.fget_object(bucket, key, str(dest), version_id=version_id)
+        response = s3.get_object(bucket, key, version_id=version_id)
+        try:
+            with open(dest, "wb") as out:
+                for chunk in response.stream(1 << 20):
+                    out.write(chunk)
+        finally:
+            response.close()
+            response.release_conn()
     return dest
 
 
