@@ -39,7 +39,7 @@ def role(argv: list[str]) -> str:
     programs = {Path(arg).name for arg in argv[:3]}  # `celery …`, `python -m celery …`, `/venv/bin/uvicorn …`
     if "uvicorn" in programs:
         return "web"
-    if "celery" in programs or "celery" in argv[:3]:
+    if "celery" in programs:
         return "beat" if "beat" in argv else "worker" if "worker" in argv else "other"
     return "other"
 

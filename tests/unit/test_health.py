@@ -39,6 +39,9 @@ def test_a_process_command_line_is_read_from_proc() -> None:
     argv = [sys.executable, "-c", "import time; time.sleep(30)", "worker", "-n", "a b@c"]
     proc = subprocess.Popen(argv)
     try:
+        deadline = time.monotonic() + 10
+        while health.command_line(proc.pid) != argv and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the child has exec'd: before, /proc holds the parent's, or nothing
         assert health.command_line(proc.pid) == argv
     finally:
         proc.kill()

@@ -130,11 +130,11 @@ def transition(conn: Conn, job_id: int, state: str, *, detail: dict[str, Any] | 
     event = dict(detail or {})
     if failure:
         event.update(code=failure[0], message=failure[1])
-    args: dict[str, Any] = {"id": job_id, "state": state, "event": Jsonb(event), "attempt": attempt,
-            "only_from": list(only_from or ()),
-            "from": [was for was, targets in _ALLOWED.items() if state in targets],
-            "code": failure[0] if failure else None, "message": failure[1] if failure else None,
-            **{name: fields[name] for name in ("page_count", "record_id") if name in fields}}
+    args: dict[str, Any] = {
+        "id": job_id, "state": state, "event": Jsonb(event), "attempt": attempt, "only_from": list(only_from or ()),
+        "from": [was for was, targets in _ALLOWED.items() if state in targets],  # the states it may leave
+        "code": failure[0] if failure else None, "message": failure[1] if failure else None,
+        **{name: fields[name] for name in ("page_count", "record_id") if name in fields}}
     statement = f"""
         WITH old AS (SELECT id, state, attempts, state_changed_at FROM jobs WHERE id = %(id)s FOR UPDATE),
         moved AS (
