@@ -22,8 +22,6 @@ Its own database `delo_ledgerbench`, dropped at the end.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -35,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workers.ledger import jobs  # noqa: E402
+from workers.stores import postgres  # noqa: E402
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB = "delo_ledgerbench"
@@ -42,18 +41,8 @@ URL = f"postgresql://postgres@127.0.0.1:5432/{DB}"
 PATH = ("ocr", "parsing", "publishing", "published")
 
 
-def fresh_database() -> None:
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DB}"')
-    subprocess.run([str(ROOT / ".venv" / "bin" / "delo"), "migrate"], check=True, capture_output=True,
-                   env={**os.environ, "DELO_DATABASE_URL": URL})
-
-
 def run(connections: int, per_connection: int, counting: bool, tag: str) -> tuple[float, float]:
     """(transitions/s, share of the samples in which a backend waited on a lock)."""
-    from workers.stores import postgres
-
     with postgres.connect(URL) as conn:
         conn.execute(f"ALTER TABLE jobs {'ENABLE' if counting else 'DISABLE'} TRIGGER jobs_counted")
         ids = [[jobs.create(conn, "scans", f"{tag}/{c}/{i}.png", etag=f"{tag}-{c}-{i}", queued=True)[0]
@@ -109,8 +98,6 @@ def records(n: int) -> list[tuple[dict, str]]:
 
 def publish(connections: int, batch: list[tuple[dict, str]], indexed: bool) -> float:
     """Records upserted a second across `connections` connections."""
-    from workers.stores import postgres
-
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute("TRUNCATE documents")
         if indexed:
@@ -142,7 +129,9 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=400, help="records for each count of the documents' part")
     ap.add_argument("--connections", default="1,4,16,64")
     args = ap.parse_args()
-    fresh_database()
+    postgres.ensure_database(URL, fresh=True)
+    with postgres.connect(URL) as conn:
+        postgres.migrate_all(conn)  # the ledger's and the documents' schemas, as `delo migrate` makes them
     try:
         print(f"{'connections':>11} {'transitions/s':>13} {'lock waits':>10}   {'no counting':>11} {'lock waits':>10}"
               f" {'ratio':>6}")
